@@ -1,0 +1,169 @@
+"""The `livecam` command. The only place that prints errors and chooses exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from livecam import __version__
+from livecam.errors import LivecamError
+from livecam.sinks.factory import SINK_FORMS
+from livecam.sources.factory import SourceSpec
+
+log = logging.getLogger("livecam")
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = text.lower().split("x")
+        return int(w), int(h)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1280x720, got '{text}'") from None
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_run_args(p: argparse.ArgumentParser, default_sinks: list[str]) -> None:
+    p.add_argument("--source", default="demo",
+                   help="camera index (0), device path (/dev/video2), video or image file, or "
+                        "'demo' (default)")
+    p.add_argument("--preset", default="landmarks", help="preset name or .toml file "
+                   "(see 'livecam presets')")
+    p.add_argument("--sink", action="append", dest="sinks", metavar="SINK",
+                   help=f"output, repeatable: {SINK_FORMS} (default: {' '.join(default_sinks)})")
+    p.add_argument("--size", type=_size, default=(1280, 720), help="camera/demo frame size "
+                   "WxH (default 1280x720)")
+    p.add_argument("--fps", type=float, default=30.0, help="camera/demo/image fps (default 30)")
+    p.add_argument("--mirror", action="store_true", help="flip the camera image horizontally")
+    p.add_argument("--loop", action="store_true", help="restart a video file at its end")
+    p.add_argument("--as-fast-as-possible", action="store_true",
+                   help="do not pace files in real time; process every frame (offline mode)")
+    p.add_argument("--max-frames", type=_positive_int, default=None,
+                   help="stop after this many source frames")
+    p.set_defaults(default_sinks=default_sinks)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="livecam", description="Real-time webcam filter for "
+                                     "live streamers, output as a virtual camera.")
+    parser.add_argument("--version", action="version", version=f"livecam {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the filter live")
+    _add_run_args(run, ["virtualcam"])
+    run.add_argument("--bench-out", default=None, metavar="PATH",
+                     help="also record this run as a benchmark JSON")
+
+    bench = sub.add_parser("bench", help="record a benchmark run, or compare runs with "
+                           "'bench report RUN...'")
+    _add_run_args(bench, ["null"])
+    bench.add_argument("--out", default=None, metavar="PATH",
+                       help="record path (default bench-runs/<time>.json)")
+    bench.add_argument("--warmup-frames", type=int, default=30,
+                       help="frames left out of the summary (default 30)")
+    bench_sub = bench.add_subparsers(dest="bench_command", required=False)
+    report = bench_sub.add_parser("report", help="compare benchmark records")
+    report.add_argument("runs", nargs="+", help="benchmark JSON files")
+    report.add_argument("--plot", default=None, metavar="PNG",
+                        help="plot path (default: next to the first run, .png)")
+
+    sub.add_parser("presets", help="list presets")
+    sub.add_parser("doctor", help="check cameras, virtual camera, models and devices")
+    return parser
+
+
+def _spec(args: argparse.Namespace) -> SourceSpec:
+    return SourceSpec(text=args.source, width=args.size[0], height=args.size[1], fps=args.fps,
+                      mirror=args.mirror, realtime=not args.as_fast_as_possible, loop=args.loop)
+
+
+def _print_summary(summary: dict[str, object]) -> None:
+    lat = summary.get("latency_ms", {})
+    stages = summary.get("stages_ms", {})
+    assert isinstance(lat, dict) and isinstance(stages, dict)
+    print(f"delivered {summary.get('delivered_frames')} frames at "
+          f"{float(summary.get('delivered_fps', 0.0)):.1f} fps, dropped "
+          f"{summary.get('dropped_frames')}; latency p50 {lat.get('p50', 0):.1f} ms, "
+          f"p95 {lat.get('p95', 0):.1f} ms, p99 {lat.get('p99', 0):.1f} ms")
+    for stage, stats in stages.items():
+        print(f"  {stage:8s} p50 {stats.get('p50', 0):6.2f} ms  p95 {stats.get('p95', 0):6.2f} ms")
+
+
+def _cmd_run(args: argparse.Namespace, bench_out: str | None, warmup: int) -> int:
+    from livecam.app import RunConfig, run  # noqa: PLC0415 - keeps 'livecam presets' fast
+
+    config = RunConfig(source=_spec(args), preset=args.preset,
+                       sinks=tuple(args.sinks or args.default_sinks),
+                       max_frames=args.max_frames, bench_out=bench_out, warmup_frames=warmup)
+    result = run(config)
+    print(f"livecam: {len(result.records) if bench_out else result.captured} frames, "
+          f"{result.dropped} dropped as stale, {result.repeated} repeated while the source "
+          "was lost")
+    if result.bench_path is not None:
+        _print_summary(result.summary)
+        print(f"benchmark record: {result.bench_path}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from livecam.bench.record import read_record  # noqa: PLC0415
+    from livecam.bench.report import comparison_table, plot_runs  # noqa: PLC0415
+
+    runs = [(Path(p).stem, read_record(p)) for p in args.runs]
+    print(comparison_table(runs))
+    plot = args.plot or str(Path(args.runs[0]).with_suffix(".png"))
+    print(f"plot: {plot_runs(runs, plot)}")
+    return 0
+
+
+def _cmd_presets() -> int:
+    from livecam.preset import available_presets, load_preset  # noqa: PLC0415
+
+    for name in available_presets():
+        try:
+            print(f"{name:14s} {load_preset(name).description}")
+        except LivecamError as exc:
+            print(f"{name:14s} (broken: {exc})")
+    return 0
+
+
+def _cmd_doctor() -> int:
+    from livecam.doctor import format_checks, run_checks  # noqa: PLC0415
+
+    checks = run_checks()
+    print(format_checks(checks))
+    return 1 if any(c.status == "fail" for c in checks if c.name != "virtual camera") else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="livecam: %(message)s", stream=sys.stderr)
+    try:
+        if args.command == "run":
+            return _cmd_run(args, args.bench_out, 30)
+        if args.command == "bench":
+            if args.bench_command == "report":
+                return _cmd_report(args)
+            out = args.out or time.strftime("bench-runs/%Y%m%d-%H%M%S.json")
+            return _cmd_run(args, out, args.warmup_frames)
+        if args.command == "presets":
+            return _cmd_presets()
+        if args.command == "doctor":
+            return _cmd_doctor()
+    except LivecamError as exc:
+        print(f"livecam: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 2

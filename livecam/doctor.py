@@ -1,0 +1,103 @@
+"""`livecam doctor`: what this machine offers livecam, and the fix for whatever is missing."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Literal
+
+from livecam.sinks.virtualcam import driver_fix
+from livecam.sources.camera import list_cameras
+
+Status = Literal["ok", "warn", "fail"]
+
+MEDIAPIPE_MODELS = (
+    "modules/face_landmark/face_landmark_with_attention.tflite",
+    "modules/face_detection/face_detection_short_range.tflite",
+    "modules/face_detection/face_detection_full_range_sparse.tflite",
+    "modules/selfie_segmentation/selfie_segmentation.tflite",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One line of the report: what was checked, how it went, and what to do."""
+
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+
+def check_cameras() -> Check:
+    found = list_cameras()
+    if found:
+        return Check("cameras", "ok", ", ".join(found))
+    return Check("cameras", "warn", "no camera found",
+                 "plug in a webcam, or use '--source demo' or a video file")
+
+
+def check_virtual_camera() -> Check:
+    try:
+        import pyvirtualcam  # noqa: PLC0415
+
+        with pyvirtualcam.Camera(640, 480, 30, fmt=pyvirtualcam.PixelFormat.BGR) as cam:
+            return Check("virtual camera", "ok", f"{cam.backend} at {cam.device}")
+    except (RuntimeError, ValueError, ImportError) as exc:
+        return Check("virtual camera", "fail", str(exc).splitlines()[0], driver_fix())
+
+
+def check_onnxruntime() -> Check:
+    try:
+        import onnxruntime  # noqa: PLC0415
+    except ImportError:
+        return Check("onnxruntime", "fail", "not installed", "pip install onnxruntime")
+    providers = onnxruntime.get_available_providers()
+    return Check("onnxruntime", "ok", f"{onnxruntime.__version__}: {', '.join(providers)}")
+
+
+def check_mediapipe() -> Check:
+    try:
+        import mediapipe  # noqa: PLC0415
+    except ImportError:
+        return Check("mediapipe", "fail", "not installed", "pip install mediapipe==0.10.21")
+    root = Path(mediapipe.__file__).parent
+    missing = [m for m in MEDIAPIPE_MODELS if not (root / m).is_file()]
+    if missing:
+        return Check("mediapipe", "fail", f"{mediapipe.__version__} lacks {', '.join(missing)}",
+                     "pip install mediapipe==0.10.21 (later releases ship no face models)")
+    return Check("mediapipe", "ok", f"{mediapipe.__version__}, face mesh/detection/segmentation "
+                 "models present")
+
+
+def check_audio() -> Check:
+    try:
+        import sounddevice  # noqa: PLC0415
+    except (ImportError, OSError) as exc:
+        fix = ("sudo apt install libportaudio2" if sys.platform.startswith("linux")
+               else "pip install --force-reinstall sounddevice")
+        return Check("audio", "warn", f"PortAudio unavailable ({exc})", fix)
+    devices = sounddevice.query_devices()
+    inputs = [d["name"] for d in devices if d["max_input_channels"] > 0]
+    if not inputs:
+        return Check("audio", "warn", "no input device", "plug in a microphone (optional)")
+    return Check("audio", "ok", f"{len(inputs)} input(s): {', '.join(inputs[:3])}")
+
+
+CHECKS: tuple[Callable[[], Check], ...] = (check_cameras, check_virtual_camera, check_onnxruntime,
+                                           check_mediapipe, check_audio)
+
+
+def run_checks() -> list[Check]:
+    return [check() for check in CHECKS]
+
+
+def format_checks(checks: list[Check]) -> str:
+    marks = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
+    lines = []
+    for c in checks:
+        lines.append(f"[{marks[c.status]}] {c.name:15s} {c.detail}")
+        if c.fix:
+            lines.append(f"       {'':15s} fix: {c.fix}")
+    return "\n".join(lines)

@@ -1,0 +1,22 @@
+"""The boundary every effect implements."""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence, runtime_checkable
+
+from livecam.frame import Face, Frame, FrameBGR
+
+
+@runtime_checkable
+class Effect(Protocol):
+    """Turns one frame and its tracked faces into the output frame.
+
+    `apply` runs on the processing thread once per frame and must not block on I/O; loading
+    models and warming them up belong in the constructor. It must not modify `frame.image`.
+    """
+
+    name: str
+
+    def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,36 @@
+"""Which effects exist, the settings each one reads from a preset, and how each is built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Literal, get_args
+
+from livecam.effects.landmarks import LandmarksEffect, LandmarksSettings
+from livecam.effects.passthrough import Passthrough
+from livecam.effects.protocol import Effect
+
+EffectKind = Literal["passthrough", "landmarks"]
+EFFECT_KINDS: tuple[str, ...] = get_args(EffectKind)
+
+
+@dataclass(frozen=True, slots=True)
+class NoSettings:
+    """For effects that take no options."""
+
+
+@dataclass(frozen=True, slots=True)
+class EffectEntry:
+    settings: type[Any]
+    build: Callable[[Any], Effect]
+
+
+EFFECTS: dict[str, EffectEntry] = {
+    "passthrough": EffectEntry(NoSettings, lambda _settings: Passthrough()),
+    "landmarks": EffectEntry(LandmarksSettings, lambda settings: LandmarksEffect(settings)),
+}
+assert set(EFFECTS) == set(EFFECT_KINDS)
+
+
+def build_effect(kind: str, settings: Any) -> Effect:
+    """A ready-to-run effect of `kind`; any model is loaded and warmed here, not in `apply`."""
+    return EFFECTS[kind].build(settings)

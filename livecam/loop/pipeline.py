@@ -1,0 +1,275 @@
+"""The live frame loop: capture → track → effect → sinks, each on its own thread.
+
+Capture keeps only the newest frame (live mode), so a slow effect costs frame rate, never
+latency. Every frame carries its capture time and the milliseconds of each stage. A lost
+source is retried while its last frame keeps the sinks fed; a failing effect falls back to the
+camera image; a failing sink is dropped while the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Sequence
+
+from livecam.clock import Clock, MonotonicClock
+from livecam.effects.protocol import Effect
+from livecam.errors import LivecamError, SinkError, SourceError, SourceLost
+from livecam.frame import Face, Frame, FrameBGR
+from livecam.loop.records import FrameRecord, RecordLog
+from livecam.loop.slot import LatestSlot
+from livecam.sinks.protocol import OutputFrame, Sink
+from livecam.sources.protocol import Source
+from livecam.tracking.protocol import Tracker
+
+log = logging.getLogger("livecam.loop")
+
+
+@dataclass(frozen=True, slots=True)
+class LoopSettings:
+    """How the loop runs.
+
+    Attributes:
+        live: Drop stale frames to keep latency low; False processes every frame (offline).
+        max_frames: Stop after reading this many frames from the source (None: until it ends).
+        retry_interval_s: How often a lost source is reopened.
+        keep_records: Keep every frame's record (benchmarks); otherwise only recent ones.
+        preset: Preset name, for displays and records.
+    """
+
+    live: bool = True
+    max_frames: int | None = None
+    retry_interval_s: float = 1.0
+    keep_records: bool = False
+    preset: str = ""
+
+    def __post_init__(self) -> None:
+        if self.max_frames is not None and self.max_frames < 1:
+            raise ValueError(f"max_frames must be at least 1, got {self.max_frames}")
+
+
+@dataclass(slots=True)
+class _Work:
+    frame: Frame
+    record: FrameRecord
+    faces: Sequence[Face] = ()
+    image: FrameBGR | None = None
+    processed_s: float = 0.0
+
+
+class Pipeline:
+    """Runs one source through a tracker and an effect into sinks.
+
+    The pipeline owns none of its parts: the caller opens them and closes them after `run`.
+    """
+
+    def __init__(self, source: Source, tracker: Tracker, effect: Effect, sinks: Sequence[Sink],
+                 settings: LoopSettings | None = None, clock: Clock | None = None) -> None:
+        self.source = source
+        self.tracker = tracker
+        self.effect = effect
+        self.sinks: list[Sink] = list(sinks)
+        self.settings = settings or LoopSettings()
+        self.clock = clock or MonotonicClock()
+        self.records = RecordLog(keep_all=self.settings.keep_records)
+        self.effect_on = True
+        self.captured = 0
+        self.repeated = 0
+        self.effect_errors = 0
+        self.sink_errors: dict[str, str] = {}
+        self._stop = threading.Event()
+        self._capture_slot: LatestSlot[_Work] = LatestSlot(self.settings.live)
+        self._output_slot: LatestSlot[_Work] = LatestSlot(self.settings.live)
+        self._error: BaseException | None = None
+        self._opened_sinks = False
+
+    # control -----------------------------------------------------------------------------
+    def stop(self) -> None:
+        """Ask every thread to finish; safe from signal handlers and other threads."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def dropped(self) -> int:
+        return self._capture_slot.dropped + self._output_slot.dropped
+
+    def run(self) -> RecordLog:
+        """Run until the source ends, `max_frames` is reached or `stop` is called.
+
+        Raises:
+            LivecamError: a fatal source error, or every sink failing.
+        """
+        threads = [threading.Thread(target=self._guard, args=(fn,), name=f"livecam-{name}",
+                                    daemon=True)
+                   for name, fn in (("capture", self._capture_loop),
+                                    ("process", self._process_loop),
+                                    ("output", self._output_loop))]
+        for thread in threads:
+            thread.start()
+        try:
+            while any(t.is_alive() for t in threads):
+                for thread in threads:
+                    thread.join(timeout=0.1)
+        except KeyboardInterrupt:
+            self.stop()
+            for thread in threads:
+                thread.join(timeout=5.0)
+        if self._error is not None:
+            raise self._error
+        return self.records
+
+    def _guard(self, fn: object) -> None:
+        try:
+            fn()  # type: ignore[operator]
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            if self._error is None:
+                self._error = exc
+            self.stop()
+            self._capture_slot.close()
+            self._output_slot.close()
+
+    # capture ---------------------------------------------------------------------------------
+    def _capture_loop(self) -> None:
+        last: FrameBGR | None = None
+        lost_since: float | None = None
+        next_retry_s = 0.0
+        max_frames = self.settings.max_frames
+        while not self._stop.is_set():
+            if max_frames is not None and self.captured >= max_frames:
+                break
+            repeated = False
+            try:
+                if lost_since is not None:
+                    if self.clock.now_s() < next_retry_s:
+                        raise SourceLost("still lost")
+                    self.source.reopen()
+                    log.warning("%s is back after %.1f s", self.source.name,
+                                self.clock.now_s() - lost_since)
+                    lost_since = None
+                image = self.source.read()
+            except SourceLost as exc:
+                if last is None:
+                    raise SourceError(f"{self.source.name}: {exc}") from exc
+                if lost_since is None:
+                    lost_since = self.clock.now_s()
+                    log.warning("%s; sending its last frame and retrying every %.0f s", exc,
+                                self.settings.retry_interval_s)
+                if self.clock.now_s() >= next_retry_s:
+                    next_retry_s = self.clock.now_s() + self.settings.retry_interval_s
+                self.clock.sleep_s(1.0 / max(self.source.fps, 1.0))
+                image, repeated = last, True
+            except SourceError as exc:
+                if last is None or lost_since is None:
+                    raise
+                log.debug("reopen failed: %s", exc)
+                self.clock.sleep_s(1.0 / max(self.source.fps, 1.0))
+                image, repeated = last, True
+            if image is None:
+                break
+            last = image
+            now_s = self.clock.now_s()
+            frame = Frame(image, self.captured, now_s, repeated)
+            record = FrameRecord(index=self.captured, capture_s=now_s, width=frame.width,
+                                 height=frame.height, repeated=repeated)
+            self.captured += 1
+            self.repeated += int(repeated)
+            if not self._capture_slot.put(_Work(frame, record)):
+                break
+        self._capture_slot.close()
+
+    # processing ------------------------------------------------------------------------------
+    def _process_loop(self) -> None:
+        dropped_seen = 0
+        while True:
+            work = self._capture_slot.get()
+            if work is None:
+                break
+            rec = work.record
+            start_s = self.clock.now_s()
+            rec.stages_ms["queue"] = (start_s - rec.capture_s) * 1000.0
+            rec.dropped_before = self._capture_slot.dropped - dropped_seen
+            dropped_seen = self._capture_slot.dropped
+            faces = self.tracker.track(work.frame)
+            tracked_s = self.clock.now_s()
+            rec.stages_ms["track"] = (tracked_s - start_s) * 1000.0
+            rec.faces = len(faces)
+            rec.effect_on = self.effect_on
+            image = work.frame.image
+            if self.effect_on:
+                try:
+                    image = self.effect.apply(work.frame, faces)
+                except LivecamError as exc:
+                    self.effect_errors += 1
+                    if self.effect_errors == 1:
+                        log.error("effect %s failed (%s); passing the camera image through",
+                                  self.effect.name, exc)
+            done_s = self.clock.now_s()
+            rec.stages_ms["effect"] = (done_s - tracked_s) * 1000.0
+            work.faces, work.image, work.processed_s = faces, image, done_s
+            if not self._output_slot.put(work):
+                break
+            if self._stop.is_set() and self.settings.live:
+                break
+        self._output_slot.close()
+
+    # output ----------------------------------------------------------------------------------
+    def _open_sinks(self, frame: Frame) -> None:
+        self._opened_sinks = True
+        opened = []
+        for sink in self.sinks:
+            try:
+                sink.open(frame.width, frame.height, self.source.fps)
+                opened.append(sink)
+            except SinkError as exc:
+                self.sink_errors[sink.name] = str(exc)
+                log.error("%s: %s; the other outputs keep running", sink.name, exc)
+        if self.sinks and not opened:
+            raise SinkError("no output could be opened: " + "; ".join(self.sink_errors.values()))
+        self.sinks = opened
+
+    def _output_loop(self) -> None:
+        dropped_seen = 0
+        while True:
+            work = self._output_slot.get()
+            if work is None:
+                break
+            if not self._opened_sinks:
+                self._open_sinks(work.frame)
+            rec = work.record
+            start_s = self.clock.now_s()
+            rec.stages_ms["handoff"] = (start_s - work.processed_s) * 1000.0
+            rec.dropped_before += self._output_slot.dropped - dropped_seen
+            dropped_seen = self._output_slot.dropped
+            assert work.image is not None
+            last = self.records.recent[-1] if self.records.recent else None
+            out = OutputFrame(image=work.image, index=rec.index, capture_s=rec.capture_s,
+                              fps=self.records.fps(), latency_ms=last.latency_ms if last else 0.0,
+                              preset=self.settings.preset, effect_on=rec.effect_on,
+                              faces=rec.faces)
+            for sink in list(self.sinks):
+                try:
+                    sink.write(out)
+                except (SinkError, OSError, RuntimeError) as exc:
+                    self.sink_errors[sink.name] = str(exc)
+                    log.error("%s failed (%s); dropping it, the other outputs keep running",
+                              sink.name, exc)
+                    self.sinks.remove(sink)
+                    _close_quietly(sink)
+                if sink.stop_requested:
+                    self.stop()
+            rec.output_s = self.clock.now_s()
+            rec.stages_ms["output"] = (rec.output_s - start_s) * 1000.0
+            self.records.add(rec)
+            if self.sinks == [] and self.sink_errors:
+                raise SinkError("every output failed: " + "; ".join(self.sink_errors.values()))
+
+
+def _close_quietly(sink: Sink) -> None:
+    try:
+        sink.close()
+    except (SinkError, OSError, RuntimeError) as exc:
+        log.debug("closing %s: %s", sink.name, exc)

@@ -1,0 +1,68 @@
+"""Shared fixtures: real data when present, fakes only at the hardware boundaries."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("GLOG_minloglevel", "2")  # quieten MediaPipe's C++ logging
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+DATA_DIR = Path(os.environ.get("LIVECAM_DATA", Path(__file__).resolve().parents[1].parent
+                               / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The shared face data; tests that need it skip when it is absent (a user's clone)."""
+    if not DATA_DIR.is_dir():
+        pytest.skip(f"shared data not found at {DATA_DIR}; set LIVECAM_DATA to run this test")
+    return DATA_DIR
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+                   ) -> None:
+    """Keep tests away from the developer's own presets and data."""
+    monkeypatch.setenv("LIVECAM_HOME", str(tmp_path_factory.mktemp("home")))
+
+
+class FakeVirtualCamera:
+    """A pyvirtualcam backend that keeps what it is sent (pyvirtualcam's own test seam)."""
+
+    instances: list["FakeVirtualCamera"] = []
+
+    def __init__(self, *, width: int, height: int, fps: float, fourcc: int,
+                 device: str | None, **kw: Any) -> None:
+        self.width, self.height, self.fps = width, height, fps
+        self.sent: list[np.ndarray] = []
+        self.closed = False
+        self._device = device or "/dev/fake-vcam"
+        FakeVirtualCamera.instances.append(self)
+
+    def send(self, frame: np.ndarray) -> None:
+        self.sent.append(frame.copy())
+
+    def close(self) -> None:
+        self.closed = True
+
+    def device(self) -> str:
+        return self._device
+
+    def native_fourcc(self) -> None:
+        return None
+
+
+@pytest.fixture
+def fake_vcam_backend() -> Iterator[type[FakeVirtualCamera]]:
+    import pyvirtualcam
+    from pyvirtualcam.camera import BACKENDS
+
+    FakeVirtualCamera.instances = []
+    pyvirtualcam.register_backend("fake", FakeVirtualCamera)
+    yield FakeVirtualCamera
+    BACKENDS.pop("fake", None)
