@@ -31,12 +31,11 @@ def _import_mediapipe() -> Any:
 
 def _to_points(landmarks: Any, width: int, height: int,
                offset: tuple[float, float] = (0.0, 0.0), scale: float = 1.0) -> Points:
-    raw = np.array([(p.x, p.y, p.z) for p in landmarks.landmark], dtype=np.float32)
-    pts = np.empty_like(raw)
-    pts[:, 0] = raw[:, 0] * width * scale + offset[0]
-    pts[:, 1] = raw[:, 1] * height * scale + offset[1]
-    pts[:, 2] = raw[:, 2] * width * scale
-    return pts
+    marks = landmarks.landmark
+    raw = np.fromiter((v for p in marks for v in (p.x, p.y, p.z)), dtype=np.float32,
+                      count=3 * len(marks)).reshape(-1, 3)
+    gain = np.array([width * scale, height * scale, width * scale], np.float32)
+    return raw * gain + np.array([offset[0], offset[1], 0.0], np.float32)
 
 
 def _box(points: Points) -> Box:

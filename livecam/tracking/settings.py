@@ -27,8 +27,8 @@ class TrackingSettings:
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     smoothing: bool = True
-    min_cutoff_hz: float = 1.0
-    beta: float = 0.8
+    min_cutoff_hz: float = 0.5
+    beta: float = 20.0
     small_faces: bool = True
     small_face_every_frames: int = 15
 
