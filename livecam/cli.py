@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from livecam import __version__
 from livecam.errors import LivecamError
@@ -87,7 +87,7 @@ def _spec(args: argparse.Namespace) -> SourceSpec:
                       mirror=args.mirror, realtime=not args.as_fast_as_possible, loop=args.loop)
 
 
-def _print_summary(summary: dict[str, object]) -> None:
+def _print_summary(summary: dict[str, Any]) -> None:
     lat = summary.get("latency_ms", {})
     stages = summary.get("stages_ms", {})
     assert isinstance(lat, dict) and isinstance(stages, dict)

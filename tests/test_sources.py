@@ -50,7 +50,7 @@ def test_camera_requests_mjpg_size_and_fps_and_can_mirror():
     camera = CameraSource(CameraSettings(0, 640, 480, 30.0, mirror=True),
                           open_capture=lambda dev, backend: capture, list_devices=lambda: ["0"])
     image = camera.read()
-    assert capture.props[cv2.CAP_PROP_FOURCC] == cv2.VideoWriter_fourcc(*"MJPG")
+    assert capture.props[cv2.CAP_PROP_FOURCC] == cv2.VideoWriter.fourcc(*"MJPG")
     assert image is not None and image.shape == (480, 640, 3)
     assert image[0, -1, 0] == 255 and image[0, 0, 0] == 0  # mirrored
     camera.close()

@@ -40,7 +40,7 @@ class VideoFileSink:
         if self.path.parent and not self.path.parent.exists():
             raise SinkError(f"cannot record to '{self.path}': folder {self.path.parent} does "
                             "not exist")
-        writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*self._fourcc), fps,
+        writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter.fourcc(*self._fourcc), fps,
                                  (width, height))
         if not writer.isOpened():
             raise SinkError(f"cannot record to '{self.path}': OpenCV could not open a "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import cv2
 
@@ -41,7 +42,7 @@ class VirtualCamSink:
         self.device = device
         self.name = "virtualcam"
         self.stop_requested = False
-        self._camera = None
+        self._camera: Any = None
         self._size = (0, 0)
         self.frames = 0
 
@@ -49,14 +50,15 @@ class VirtualCamSink:
         import pyvirtualcam  # noqa: PLC0415 - imports native backends
 
         try:
-            self._camera = pyvirtualcam.Camera(width, height, fps, fmt=pyvirtualcam.PixelFormat.BGR,
-                                               backend=self.backend, device=self.device)
+            camera = pyvirtualcam.Camera(width, height, fps, fmt=pyvirtualcam.PixelFormat.BGR,
+                                         backend=self.backend, device=self.device)
         except (RuntimeError, ValueError) as exc:
             raise SinkError(f"no virtual camera available ({exc}); to add one: "
                             f"{driver_fix()}") from exc
+        self._camera = camera
         self._size = (width, height)
-        self.device = self._camera.device
-        self.name = f"virtualcam:{self._camera.device}"
+        self.device = camera.device
+        self.name = f"virtualcam:{camera.device}"
 
     def write(self, frame: OutputFrame) -> None:
         if self._camera is None:

@@ -101,7 +101,7 @@ class CameraSource:
                                   "Pick one with --source N, or run 'livecam doctor'")
             raise SourceError(f"camera {s.device} is busy: another program (OBS, Zoom, a browser "
                               "tab) is using it; close that program or pick another camera")
-        capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
+        capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*"MJPG"))
         capture.set(cv2.CAP_PROP_FRAME_WIDTH, s.width)
         capture.set(cv2.CAP_PROP_FRAME_HEIGHT, s.height)
         capture.set(cv2.CAP_PROP_FPS, s.fps)

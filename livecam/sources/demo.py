@@ -12,6 +12,7 @@ from importlib import resources
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from livecam.clock import Clock, MonotonicClock
 from livecam.frame import FrameBGR
@@ -52,7 +53,7 @@ class DemoSource:
         self._index = 0
         self._pacer = Pacer(fps, clock or MonotonicClock(), realtime)
 
-    def _transform(self, t_s: float) -> np.ndarray:
+    def _transform(self, t_s: float) -> npt.NDArray[np.float64]:
         side = self._patch.shape[0]
         angle_deg = 7.0 * math.sin(2 * math.pi * t_s / 5.3)
         scale = 1.0 + 0.06 * math.sin(2 * math.pi * t_s / 7.1)

@@ -53,12 +53,12 @@ class IdAssigner:
                 taken.add(face_id)
         result = []
         for i, box in enumerate(boxes):
-            face_id = ids[i]
-            if face_id is None:
-                face_id = self._next_id
+            found = ids[i]
+            if found is None:
+                found = self._next_id
                 self._next_id += 1
-            self._tracks[face_id] = _Track(box, self._frame)
-            result.append(face_id)
+            self._tracks[found] = _Track(box, self._frame)
+            result.append(found)
         self._tracks = {k: t for k, t in self._tracks.items()
                         if self._frame - t.last_seen <= self.keep_frames}
         return result

@@ -156,4 +156,4 @@ class MediaPipeTracker:
         for solution in (self._mesh, self._crop_mesh, self._detector):
             if solution is not None:
                 solution.close()
-        self._mesh = self._crop_mesh = self._detector = None  # type: ignore[assignment]
+        self._mesh = self._crop_mesh = self._detector = None

@@ -16,6 +16,6 @@ def _ordered_loop(edges: frozenset[tuple[int, int]]) -> tuple[int, ...]:
 
 
 TESSELATION_EDGES: tuple[tuple[int, int], ...] = tuple(
-    sorted({tuple(sorted(e)) for e in _fmc.FACEMESH_TESSELATION}))  # type: ignore[misc]
+    sorted({(min(a, b), max(a, b)) for a, b in _fmc.FACEMESH_TESSELATION}))
 IRIS_INDICES: tuple[int, ...] = tuple(sorted({i for e in _fmc.FACEMESH_IRISES for i in e}))
 FACE_OVAL: tuple[int, ...] = _ordered_loop(_fmc.FACEMESH_FACE_OVAL)
