@@ -77,6 +77,29 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--plot", default=None, metavar="PNG",
                         help="plot path (default: next to the first run, .png)")
 
+    train = sub.add_parser("train", help="train the project's models (needs the train extra)")
+    train_sub = train.add_subparsers(dest="train_command", required=True)
+    prepare = train_sub.add_parser("prepare", help="align the shared faces and render the "
+                                   "reference styles once")
+    prepare.add_argument("--data", default=None, help="shared data folder (default "
+                         "$LIVECAM_DATA or ../shared/data)")
+    prepare.add_argument("--style", default="fairy-tale")
+    stylizer = train_sub.add_parser("stylizer", help="distil a style into a stylizer tier")
+    stylizer.add_argument("--style", default="fairy-tale")
+    stylizer.add_argument("--tier", default="S", choices=("S", "M", "L"))
+    stylizer.add_argument("--size", type=int, default=128, help="training crop side")
+    stylizer.add_argument("--steps", type=int, default=6000, help="total steps (resumes)")
+    stylizer.add_argument("--batch", type=int, default=16)
+    anime = train_sub.add_parser("anime", help="adversarial anime training from the "
+                                 "fairy-tale weights")
+    anime.add_argument("--tier", default="S", choices=("S", "M", "L"))
+    anime.add_argument("--steps", type=int, default=3000, help="total steps (resumes)")
+    anime.add_argument("--batch", type=int, default=8)
+    anime.add_argument("--structure-weight", type=float, default=10.0)
+    publish = train_sub.add_parser("publish", help="export weights to ONNX variants in models/")
+    publish.add_argument("weights", help="training/checkpoints/STYLE-TIER.pt")
+    publish.add_argument("--models", default="models")
+
     sub.add_parser("presets", help="list presets")
     sub.add_parser("doctor", help="check cameras, virtual camera, models and devices")
     return parser
@@ -126,6 +149,50 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    try:
+        import torch  # noqa: F401, PLC0415
+    except ImportError:
+        print("livecam: error: training needs PyTorch: pip install -e '.[train]'",
+              file=sys.stderr)
+        return 2
+    cache = Path("training/cache")
+    if args.train_command == "prepare":
+        from livecam.training.faces import (  # noqa: PLC0415
+            DEFAULT_DATA, build_anime_cache, build_cache)
+        from livecam.training.teacher import build_targets  # noqa: PLC0415
+
+        data = Path(args.data) if args.data else DEFAULT_DATA
+        if not data.is_dir():
+            print(f"livecam: error: shared data not found at {data}; pass --data",
+                  file=sys.stderr)
+            return 2
+        if not (cache / "train.npz").is_file():
+            build_cache(data, cache)
+        if not (cache / "anime-train.npz").is_file():
+            build_anime_cache(data, cache)
+        build_targets(cache, args.style)
+        return 0
+    if args.train_command == "anime":
+        from livecam.training.train_anime import AnimeSettings, train_anime  # noqa: PLC0415
+
+        print(train_anime(AnimeSettings(tier=args.tier, steps=args.steps, batch=args.batch,
+                                        structure_weight=args.structure_weight), cache))
+        return 0
+    if args.train_command == "stylizer":
+        from livecam.training.train_stylizer import TrainSettings, train  # noqa: PLC0415
+
+        print(train(TrainSettings(style=args.style, tier=args.tier, size=args.size,
+                                  steps=args.steps, batch=args.batch), cache))
+        return 0
+    from livecam.training.publish import publish  # noqa: PLC0415
+
+    for r in publish(Path(args.weights), Path(args.models), cache):
+        print(f"{r.path.name}: {r.size_bytes / 1e6:.2f} MB, {r.latency_ms_192:.1f} ms at 192², "
+              f"{r.latency_ms_256:.1f} ms at 256², PSNR vs renderer {r.psnr_vs_teacher:.2f} dB")
+    return 0
+
+
 def _cmd_presets() -> int:
     from livecam.preset import available_presets, load_preset  # noqa: PLC0415
 
@@ -157,6 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _cmd_report(args)
             out = args.out or time.strftime("bench-runs/%Y%m%d-%H%M%S.json")
             return _cmd_run(args, out, args.warmup_frames)
+        if args.command == "train":
+            return _cmd_train(args)
         if args.command == "presets":
             return _cmd_presets()
         if args.command == "doctor":

@@ -90,6 +90,10 @@ def build_settings(cls: type[T], table: Any, where: str) -> T:
             allowed = ", ".join(sorted(fields))
             raise PresetError(f"{where}: unknown key '{key}'{did_you_mean(key, fields)} "
                               f"(allowed: {allowed})")
+        if dataclasses.is_dataclass(hints[key]):
+            kwargs[key] = build_settings(hints[key], value, f"{where[:-1]}.{key}]"
+                                         if where.endswith("]") else f"{where} [{key}]")
+            continue
         try:
             kwargs[key] = _coerce(value, hints[key])
         except ValueError:

@@ -79,3 +79,31 @@ def test_doctor_runs_on_this_machine(capsys, fake_vcam_backend):
     out = capsys.readouterr().out
     assert "virtual camera" in out and "mediapipe" in out and "onnxruntime" in out
     assert code in (0, 1)
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_interrupted_run_finalises_a_playable_recording(tmp_path, signal_name):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "rec.mp4"
+    err = open(tmp_path / "err.txt", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "livecam", "run", "--source", "demo",
+                             "--size", "320x180", "--preset", "passthrough", "--sink",
+                             f"file:{out}"], stdout=subprocess.DEVNULL,
+                            stderr=err)
+    deadline = time.monotonic() + 60
+    while not (out.exists() and out.stat().st_size > 20_000):
+        assert proc.poll() is None, (tmp_path / "err.txt").read_text()
+        assert time.monotonic() < deadline, "the run never started recording"
+        time.sleep(0.1)
+    proc.send_signal(getattr(signal, signal_name))
+    assert proc.wait(timeout=20) in (0, 130)
+    err.close()
+    capture = cv2.VideoCapture(str(out))
+    frames = 0
+    while capture.read()[0]:
+        frames += 1
+    assert frames > 10

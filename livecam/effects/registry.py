@@ -8,8 +8,9 @@ from typing import Any, Callable, Literal, get_args
 from livecam.effects.landmarks import LandmarksEffect, LandmarksSettings
 from livecam.effects.passthrough import Passthrough
 from livecam.effects.protocol import Effect
+from livecam.effects.stylize import StylizeEffect, StylizeSettings
 
-EffectKind = Literal["passthrough", "landmarks"]
+EffectKind = Literal["passthrough", "landmarks", "stylize"]
 EFFECT_KINDS: tuple[str, ...] = get_args(EffectKind)
 
 
@@ -27,6 +28,7 @@ class EffectEntry:
 EFFECTS: dict[str, EffectEntry] = {
     "passthrough": EffectEntry(NoSettings, lambda _settings: Passthrough()),
     "landmarks": EffectEntry(LandmarksSettings, lambda settings: LandmarksEffect(settings)),
+    "stylize": EffectEntry(StylizeSettings, lambda settings: StylizeEffect(settings)),
 }
 assert set(EFFECTS) == set(EFFECT_KINDS)
 

@@ -209,6 +209,7 @@ class Pipeline:
                                   self.effect.name, exc)
             done_s = self.clock.now_s()
             rec.stages_ms["effect"] = (done_s - tracked_s) * 1000.0
+            rec.resolution = getattr(self.effect, "resolution", None) if self.effect_on else None
             work.faces, work.image, work.processed_s = faces, image, done_s
             if not self._output_slot.put(work):
                 break

@@ -19,3 +19,19 @@ TESSELATION_EDGES: tuple[tuple[int, int], ...] = tuple(
     sorted({(min(a, b), max(a, b)) for a, b in _fmc.FACEMESH_TESSELATION}))
 IRIS_INDICES: tuple[int, ...] = tuple(sorted({i for e in _fmc.FACEMESH_IRISES for i in e}))
 FACE_OVAL: tuple[int, ...] = _ordered_loop(_fmc.FACEMESH_FACE_OVAL)
+
+
+def _triangles(edges: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int, int], ...]:
+    """The mesh's triangles: every 3-cycle of its edge graph."""
+    neighbours: dict[int, set[int]] = {}
+    for a, b in edges:
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    found = set()
+    for a, b in edges:
+        for c in neighbours[a] & neighbours[b]:
+            found.add(tuple(sorted((a, b, c))))
+    return tuple(sorted(found))  # type: ignore[arg-type]
+
+
+TRIANGLES: tuple[tuple[int, int, int], ...] = _triangles(TESSELATION_EDGES)

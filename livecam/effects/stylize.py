@@ -1,0 +1,172 @@
+"""The stylizer effect: the whole frame painted at low resolution, each face at high resolution.
+
+Per frame: the frame is shrunk and run through the style network (the background, fully
+convolutional at any multiple of 32); each tracked face is cut out with the landmark-aligned
+crop, reshaped (eyes, jaw, chin, nose), stylised at the face resolution, colour-matched to the
+background pass around its edge and pasted back through a feathered head mask, so no box
+shows. Both passes use one network, so colours agree by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from livecam.errors import PresetError
+from livecam.frame import Face, Frame, FrameBGR, Points
+from livecam.geometry.align import align_face
+from livecam.geometry.face_shape import FaceReshaper, ShapeSettings
+from livecam.inference.manifest import find_model
+from livecam.inference.onnx_model import ImageModel
+from livecam.tracking.mesh_topology import FACE_OVAL
+
+HEAD_SCALE = 1.3   # paste mask: the face oval grown about its centre to take in hair and ears
+
+
+@dataclass(frozen=True, slots=True)
+class StylizeSettings:
+    """Options of the `stylize` effect.
+
+    Attributes:
+        style: Model style in models/manifest.toml ("fairy-tale").
+        tier: Model tier ("S", "M", "L").
+        precision: "float32", "int8", "float16", or "auto" for the manifest's first listed.
+        face_side: Face crop side in pixels, a multiple of 32 from 128 to 512.
+        background_width: Width of the low-resolution whole-frame pass (multiple of 32); 0
+            keeps the camera background.
+        strength: 0 = camera image, 1 = fully stylised.
+        threads: onnxruntime threads.
+        max_faces: Faces stylised at high resolution (largest first).
+        shape: Geometry edits applied before the network.
+    """
+
+    style: str = "fairy-tale"
+    tier: str = "S"
+    precision: str = "auto"
+    face_side: int = 192
+    background_width: int = 256
+    strength: float = 1.0
+    threads: int = 1
+    max_faces: int = 4
+    shape: ShapeSettings = field(default_factory=ShapeSettings)
+
+    def __post_init__(self) -> None:
+        if self.face_side % 32 or not 128 <= self.face_side <= 512:
+            raise PresetError(f"stylize.face_side must be a multiple of 32 from 128 to 512, "
+                              f"got {self.face_side}")
+        if self.background_width and (self.background_width % 32
+                                      or not 128 <= self.background_width <= 1024):
+            raise PresetError("stylize.background_width must be 0 or a multiple of 32 from "
+                              f"128 to 1024, got {self.background_width}")
+        if not 0.0 <= self.strength <= 1.0:
+            raise PresetError(f"stylize.strength must be 0 to 1, got {self.strength}")
+        if self.tier not in ("S", "M", "L"):
+            raise PresetError(f"stylize.tier must be S, M or L, got {self.tier!r}")
+        if self.precision not in ("auto", "float32", "float16", "int8"):
+            raise PresetError("stylize.precision must be auto, float32, float16 or int8, got "
+                              f"{self.precision!r}")
+        if not 1 <= self.threads <= 64 or not 1 <= self.max_faces <= 16:
+            raise PresetError("stylize.threads must be 1 to 64 and stylize.max_faces 1 to 16")
+
+
+def head_mask(landmarks: Points, side: int) -> npt.NDArray[Any]:
+    """Feathered float mask of the head (face oval grown by HEAD_SCALE) in crop pixels."""
+    oval = landmarks[list(FACE_OVAL), :2]
+    centre = oval.mean(axis=0)
+    grown = centre + (oval - centre) * HEAD_SCALE
+    mask = np.zeros((side, side), np.float32)
+    cv2.fillPoly(mask, [np.round(grown).astype(np.int32)], 1.0, cv2.LINE_AA)
+    return cv2.GaussianBlur(mask, (0, 0), side / 24)
+
+
+def _round32(value: float) -> int:
+    return max(32, int(round(value / 32.0)) * 32)
+
+
+class StylizeEffect:
+    """Stylises frames with one of the project's style networks."""
+
+    def __init__(self, settings: StylizeSettings) -> None:
+        self.settings = settings
+        self.name = f"stylize:{settings.style}"
+        precision = None if settings.precision == "auto" else settings.precision
+        entry, path = find_model("stylizer", settings.style, settings.tier, precision)
+        self.model = ImageModel(entry, path, threads=settings.threads)
+        self.resolution = settings.face_side
+        self._reshapers: dict[int, FaceReshaper] = {}
+        self.model.warm_up(self.resolution)
+
+    def set_resolution(self, face_side: int) -> None:
+        """Change the face crop size live (the resolution controller's knob)."""
+        self.resolution = _round32(min(max(face_side, 128), 512))
+
+    def _background(self, image: FrameBGR) -> FrameBGR:
+        h, w = image.shape[:2]
+        bw = self.settings.background_width
+        if bw == 0:
+            return image.copy()
+        bh = _round32(bw * h / w)
+        small = cv2.resize(image, (bw, bh), interpolation=cv2.INTER_AREA)
+        painted = cv2.resize(self.model.run(small), (w, h), interpolation=cv2.INTER_LINEAR)
+        return _mix(image, painted, self.settings.strength)
+
+    def _reshaper(self, side: int) -> FaceReshaper:
+        if side not in self._reshapers:
+            self._reshapers[side] = FaceReshaper(self.settings.shape, side)
+        return self._reshapers[side]
+
+    def _paste_face(self, out: FrameBGR, source: FrameBGR, face: Face) -> None:
+        side = self.resolution
+        aligned = align_face(source, face.landmarks, side)
+        crop, landmarks = self._reshaper(side).apply(aligned.image, aligned.landmarks)
+        painted = _mix(crop, self.model.run(crop), self.settings.strength)
+        mask = head_mask(landmarks, side)
+        # colour-match to the background pass along the mask's edge
+        under = cv2.warpAffine(out, aligned.to_crop, (side, side), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+        edge = (mask > 0.05) & (mask < 0.6)
+        if edge.sum() > 16:
+            shift = under[edge].mean(axis=0) - painted[edge].mean(axis=0)
+            painted = np.clip(painted.astype(np.float32) + shift, 0, 255).astype(np.uint8)
+        _paste(out, painted, mask, aligned.to_frame())
+
+    def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
+        out = self._background(frame.image)
+        largest = sorted(faces, key=lambda f: -f.size_px)[: self.settings.max_faces]
+        for face in largest:
+            self._paste_face(out, frame.image, face)
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+def _mix(original: FrameBGR, styled: FrameBGR, strength: float) -> FrameBGR:
+    if strength >= 1.0:
+        return styled
+    return cv2.addWeighted(styled, strength, original, 1.0 - strength, 0.0)
+
+
+def _paste(out: FrameBGR, crop: FrameBGR, mask: npt.NDArray[Any], to_frame: npt.NDArray[Any]) -> None:
+    """Blend `crop` into `out` through `mask`, both in crop pixels, touching only the ROI."""
+    side = crop.shape[0]
+    corners = np.array([[0, 0], [side, 0], [0, side], [side, side]], np.float64)
+    frame_pts = corners @ to_frame[:, :2].T + to_frame[:, 2]
+    h, w = out.shape[:2]
+    x0, y0 = np.floor(frame_pts.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(frame_pts.max(axis=0)).astype(int)
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 <= x0 or y1 <= y0:
+        return
+    shifted = to_frame.copy()
+    shifted[:, 2] -= (x0, y0)
+    size = (x1 - x0, y1 - y0)
+    face = cv2.warpAffine(crop, shifted, size, flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+    alpha = cv2.warpAffine(mask, shifted, size, flags=cv2.INTER_LINEAR)
+    roi = out[y0:y1, x0:x1]
+    roi[:] = cv2.blendLinear(face, roi, alpha, 1.0 - alpha)

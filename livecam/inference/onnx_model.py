@@ -1,0 +1,61 @@
+"""An ONNX Runtime session for one checksummed model file, fed BGR uint8 images."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from livecam.errors import ModelError
+from livecam.frame import FrameBGR
+from livecam.inference.manifest import ModelEntry, verify
+
+
+class ImageModel:
+    """Runs an image-to-image model (RGB in [-1, 1], N×3×H×W) on BGR uint8 frames.
+
+    The file's sha256 is checked against the manifest before anything is loaded.
+
+    Args:
+        entry: Manifest entry of the model.
+        path: Its file.
+        threads: onnxruntime intra-op threads (1 suits a 2-core machine running tracking too).
+        providers: Execution providers in order of preference; defaults to the CPU.
+    """
+
+    def __init__(self, entry: ModelEntry, path: Path, threads: int = 1,
+                 providers: Sequence[str] = ("CPUExecutionProvider",)) -> None:
+        import onnxruntime as ort  # noqa: PLC0415
+
+        verify(entry, path)
+        self.entry = entry
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        started = time.perf_counter()
+        try:
+            self._session = ort.InferenceSession(str(path), options, providers=list(providers))
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelError(f"cannot load model {path}: {exc}") from exc
+        self.load_ms = (time.perf_counter() - started) * 1000
+        self._input = self._session.get_inputs()[0].name
+
+    def run(self, images: FrameBGR) -> FrameBGR:
+        """Stylise one BGR image whose sides are multiples of 32."""
+        h, w = images.shape[:2]
+        if h % 32 or w % 32 or not (self.entry.min_side <= min(h, w)
+                                    and max(h, w) <= self.entry.max_side * 2):
+            raise ModelError(f"{self.entry.name} needs sides that are multiples of 32 within "
+                             f"{self.entry.min_side}–{self.entry.max_side}, got {w}x{h}")
+        rgb = cv2.cvtColor(images, cv2.COLOR_BGR2RGB).astype(np.float32)
+        x = (rgb * (1 / 127.5) - 1.0).transpose(2, 0, 1)[None]
+        (y,) = self._session.run(None, {self._input: x})
+        out = ((y[0].transpose(1, 2, 0) + 1.0) * 127.5).clip(0, 255).astype(np.uint8)
+        return cv2.cvtColor(out, cv2.COLOR_RGB2BGR)
+
+    def warm_up(self, side: int) -> None:
+        self.run(np.zeros((side, side, 3), np.uint8))

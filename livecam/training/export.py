@@ -1,0 +1,88 @@
+"""Export trained weights to ONNX: float32, float16 (GPU providers) and INT8 (CPU).
+
+INT8 is static QDQ quantisation calibrated on held-out aligned faces, with the STA attention
+(its sigmoid and the products it gates), the residual add and the output clamp kept in float,
+as small errors there show as blotches. Each variant is written next to the others and
+described in models/manifest.toml by `livecam.inference.manifest`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import onnx
+import torch
+
+from livecam.training.stylizer_net import TIERS, Stylizer
+
+
+def load_weights(path: Path) -> Stylizer:
+    saved = torch.load(path, weights_only=False)
+    model = Stylizer(TIERS[saved["tier"]])
+    model.load_state_dict(saved["model"])
+    return model.eval()
+
+
+def export_float32(model: Stylizer, out: Path, side: int = 256) -> Path:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.zeros(1, 3, side, side),), str(out),
+                          input_names=["image"], output_names=["stylized"],
+                          dynamic_axes={"image": {2: "height", 3: "width"},
+                                        "stylized": {2: "height", 3: "width"}},
+                          opset_version=17, dynamo=False)
+    onnx.checker.check_model(str(out))
+    return out
+
+
+def export_float16(src: Path, out: Path) -> Path:
+    from onnxruntime.transformers.float16 import convert_float_to_float16  # noqa: PLC0415
+
+    model = onnx.load(str(src))
+    half = convert_float_to_float16(model, keep_io_types=True,
+                                    op_block_list=["Sigmoid", "Resize", "Clip"])
+    onnx.save(half, str(out))
+    return out
+
+
+def _float_nodes(model: onnx.ModelProto) -> list[str]:
+    """Nodes kept in float: the attention gates and the output residual."""
+    keep = []
+    for node in model.graph.node:
+        if node.op_type in ("Sigmoid", "Clip", "Mul", "Sub"):
+            keep.append(node.name)
+    # the final residual add feeds the clamp
+    last_add = [n.name for n in model.graph.node if n.op_type == "Add"]
+    if last_add:
+        keep.append(last_add[-1])
+    return keep
+
+
+def export_int8(src: Path, out: Path, calibration: npt.NDArray[Any]) -> Path:
+    """Static INT8 (QDQ) calibrated on `calibration` (N×3×H×W float32 in [-1, 1])."""
+    from onnxruntime.quantization import (  # noqa: PLC0415
+        CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quant_pre_process,
+        quantize_static)
+
+    class Reader(CalibrationDataReader):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self._items = iter(calibration)
+
+        def get_next(self) -> dict[str, npt.NDArray[Any]] | None:
+            item = next(self._items, None)
+            return None if item is None else {"image": item[None].astype(np.float32)}
+
+    pre = out.with_suffix(".pre.onnx")
+    quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
+    model = onnx.load(str(pre))
+    quantize_static(str(pre), str(out), Reader(), quant_format=QuantFormat.QDQ,
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                    per_channel=True, calibrate_method=CalibrationMethod.MinMax,
+                    nodes_to_exclude=_float_nodes(model))
+    pre.unlink()
+    return out

@@ -1,0 +1,197 @@
+"""Distils a reference renderer into a stylizer network on the CPU; resumable across sessions.
+
+    livecam train stylizer --style fairy-tale --tier S --size 128 --steps 6000
+
+Pairs come from the aligned-face cache (`livecam train prepare`). Losses: L1 at full
+resolution plus the 1/4 and 1/8 heads (multi-scale supervision) and an L1 on image gradients
+for crisp line art, all masked to pixels that lay inside the source photo. The optimiser state
+lives in training/runs/ (not committed); the weights alone go to training/checkpoints/
+(committed), which is enough to continue with a fresh optimiser.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import torch
+import torch.nn.functional as F
+
+from livecam.training.faces import load_faces
+from livecam.training.stylizer_net import TIERS, Stylizer, count_parameters
+
+ROOT = Path("training")
+
+
+@dataclass(frozen=True, slots=True)
+class TrainSettings:
+    """One training run."""
+
+    style: str = "fairy-tale"
+    tier: str = "S"
+    size: int = 128
+    steps: int = 6000
+    batch: int = 16
+    lr: float = 2e-3
+    threads: int = 2
+    bf16: bool = True
+    seed: int = 0
+    eval_every: int = 500
+    save_every: int = 200
+    log_every: int = 50
+
+    @property
+    def name(self) -> str:
+        return f"{self.style}-{self.tier}"
+
+
+def _to_tensor(batch_bgr: npt.NDArray[Any]) -> torch.Tensor:
+    rgb = batch_bgr[..., ::-1].astype(np.float32) / 127.5 - 1.0
+    return torch.from_numpy(np.ascontiguousarray(rgb.transpose(0, 3, 1, 2)))
+
+
+class PairSampler:
+    """Random scale-crop and flip applied identically to input, target and validity mask."""
+
+    def __init__(self, images: npt.NDArray[Any], targets: npt.NDArray[Any], valid: npt.NDArray[Any], size: int,
+                 seed: int) -> None:
+        self.images, self.targets, self.valid = images, targets, valid
+        self.size = size
+        self.rng = np.random.default_rng(seed)
+
+    def batch(self, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        side = self.images.shape[1]
+        xs, ys, ms = [], [], []
+        for i in self.rng.integers(0, len(self.images), n):
+            crop = int(self.rng.integers(int(side * 0.8), side + 1))
+            x0, y0 = self.rng.integers(0, side - crop + 1, 2)
+            sl = (slice(y0, y0 + crop), slice(x0, x0 + crop))
+            flip = self.rng.random() < 0.5
+            parts = []
+            for arr in (self.images[i], self.targets[i], self.valid[i]):
+                part = cv2.resize(arr[sl], (self.size, self.size), interpolation=cv2.INTER_AREA)
+                parts.append(part[:, ::-1] if flip else part)
+            xs.append(parts[0])
+            ys.append(parts[1])
+            ms.append(parts[2])
+        mask = torch.from_numpy((np.stack(ms) > 128).astype(np.float32))[:, None]
+        return _to_tensor(np.stack(xs)), _to_tensor(np.stack(ys)), mask
+
+
+def _masked_l1(a: torch.Tensor, b: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    return (torch.abs(a - b) * mask).sum() / (mask.sum() * a.shape[1] + 1e-6)
+
+
+def stylizer_loss(outputs: list[torch.Tensor], target: torch.Tensor, mask: torch.Tensor
+                  ) -> torch.Tensor:
+    full, quarter, eighth = outputs
+    loss = _masked_l1(full, target, mask)
+    for out, weight in ((quarter, 0.5), (eighth, 0.25)):
+        scale = target.shape[-1] // out.shape[-1]
+        loss = loss + weight * _masked_l1(out, F.avg_pool2d(target, scale),
+                                          F.avg_pool2d(mask, scale))
+    for dim in (2, 3):
+        grad_out = torch.diff(full, dim=dim)
+        grad_tgt = torch.diff(target, dim=dim)
+        m = mask.narrow(dim, 0, mask.shape[dim] - 1)
+        loss = loss + 0.5 * _masked_l1(grad_out, grad_tgt, m)
+    return loss
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    mse = float(torch.mean(((a - b) / 2) ** 2))
+    return 10 * math.log10(1.0 / max(mse, 1e-10))
+
+
+def _lr(settings: TrainSettings, step: int) -> float:
+    warm = 200
+    if step < warm:
+        return settings.lr * (step + 1) / warm
+    progress = (step - warm) / max(1, settings.steps - warm)
+    return 1e-4 + (settings.lr - 1e-4) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+
+def checkpoint_path(name: str) -> Path:
+    return ROOT / "checkpoints" / f"{name}.pt"
+
+
+def train(settings: TrainSettings, cache_dir: Path = ROOT / "cache") -> Path:
+    """Run (or continue) training; returns the weights file."""
+    torch.manual_seed(settings.seed)
+    torch.set_num_threads(settings.threads)
+    faces = load_faces(cache_dir, "train")
+    targets = np.load(cache_dir / f"{settings.style}-train.npz")["targets"]
+    held = load_faces(cache_dir, "holdout")
+    held_targets = np.load(cache_dir / f"{settings.style}-holdout.npz")["targets"]
+    eval_x = _to_tensor(np.stack([cv2.resize(im, (settings.size, settings.size),
+                                             interpolation=cv2.INTER_AREA)
+                                  for im in held.images[:64]]))
+    eval_y = _to_tensor(np.stack([cv2.resize(im, (settings.size, settings.size),
+                                             interpolation=cv2.INTER_AREA)
+                                  for im in held_targets[:64]]))
+    sampler = PairSampler(faces.images, targets, faces.valid, settings.size, settings.seed)
+
+    model = Stylizer(TIERS[settings.tier])
+    opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=1e-5)
+    run_dir = ROOT / "runs" / settings.name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    state_file = run_dir / "state.pt"
+    weights = checkpoint_path(settings.name)
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    step = 0
+    if state_file.exists():
+        state = torch.load(state_file, weights_only=False)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        step = state["step"]
+        print(f"resuming {settings.name} at step {step}")
+    elif weights.exists():
+        saved = torch.load(weights, weights_only=False)
+        model.load_state_dict(saved["model"])
+        step = saved.get("step", 0)
+        print(f"continuing {settings.name} from committed weights at step {step}")
+    print(f"{settings.name}: {count_parameters(model)} parameters, {len(faces.images)} faces, "
+          f"{settings.size}², batch {settings.batch}", flush=True)
+
+    t0, seen, running = time.perf_counter(), 0, 0.0
+    while step < settings.steps:
+        model.train()
+        x, y, mask = sampler.batch(settings.batch)
+        for group in opt.param_groups:
+            group["lr"] = _lr(settings, step)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings.bf16):
+            outputs = model(x)
+        outputs = [o.float() for o in outputs]
+        loss = stylizer_loss(outputs, y, mask)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[no-untyped-call]
+        opt.step()
+        step += 1
+        seen += settings.batch
+        value = float(loss.detach())
+        running = 0.98 * running + 0.02 * value if running else value
+        if step % settings.log_every == 0:
+            rate = seen / (time.perf_counter() - t0)
+            print(f"step {step}/{settings.steps} loss {running:.4f} {rate:.0f} img/s", flush=True)
+            with open(run_dir / "log.tsv", "a", encoding="utf-8") as log:
+                log.write(f"{step}\t{running:.5f}\n")
+        if step % settings.eval_every == 0 or step == settings.steps:
+            model.eval()
+            with torch.no_grad():
+                out = model(eval_x)
+            assert isinstance(out, torch.Tensor)
+            print(f"step {step}: held-out PSNR vs teacher {psnr(out, eval_y):.2f} dB "
+                  f"(input vs teacher {psnr(eval_x, eval_y):.2f} dB)", flush=True)
+        if step % settings.save_every == 0 or step == settings.steps:
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step},
+                       state_file)
+            torch.save({"model": model.state_dict(), "step": step, "tier": settings.tier,
+                        "style": settings.style, "size": settings.size}, weights)
+    return weights

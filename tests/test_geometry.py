@@ -1,0 +1,90 @@
+"""Alignment and mesh warps on a real tracked face."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from livecam.frame import Frame
+from livecam.geometry.align import TEMPLATE, align_face, anchor_points, similarity
+from livecam.geometry.face_shape import FaceReshaper, ShapeSettings, reshaped
+from livecam.geometry.mesh_warp import warp_mesh, warp_mesh_reference
+from livecam.sources.demo import DemoSource
+from livecam.tracking import mesh_regions as regions
+from livecam.tracking.mediapipe_mesh import MediaPipeTracker
+from livecam.tracking.mesh_topology import TRIANGLES
+from livecam.tracking.settings import TrackingSettings
+
+
+@pytest.fixture(scope="module")
+def demo_face():
+    image = DemoSource(640, 360, realtime=False).render(1.3)
+    tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
+    (face,) = tracker.track(Frame(image, 0, 0.0))
+    tracker.close()
+    return image, face
+
+
+def test_similarity_recovers_a_known_transform():
+    rng = np.random.default_rng(1)
+    src = rng.uniform(0, 100, (5, 2))
+    a = np.radians(25)
+    rot = 1.7 * np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    dst = src @ rot.T + [10, -4]
+    m = similarity(src, dst)
+    assert np.allclose(m[:, :2], rot) and np.allclose(m[:, 2], [10, -4])
+
+
+def test_aligned_crop_puts_eyes_and_mouth_on_the_template(demo_face):
+    image, face = demo_face
+    aligned = align_face(image, face.landmarks, 256)
+    assert aligned.image.shape == (256, 256, 3)
+    assert np.abs(anchor_points(aligned.landmarks) - TEMPLATE * 256).max() < 4.0
+    back = aligned.landmarks @ aligned.to_frame()[:, :2].T + aligned.to_frame()[:, 2]
+    assert np.abs(back - face.landmarks[:, :2]).max() < 0.01
+
+
+def test_mesh_triangles_cover_the_face():
+    assert len(TRIANGLES) > 800
+    assert {i for t in TRIANGLES for i in t} >= set(range(468))
+
+
+def test_numba_warp_matches_the_opencv_reference(demo_face):
+    image, face = demo_face
+    aligned = align_face(image, face.landmarks, 192)
+    src = aligned.landmarks
+    dst = src + np.float32([3.0, -2.0]) + 0.03 * (src - src.mean(0))
+    tris = np.asarray(TRIANGLES, np.int32)
+    fast, covered = warp_mesh(aligned.image, src, dst, tris)
+    slow = warp_mesh_reference(aligned.image, src, dst, tris)
+    inside = covered > 0
+    assert inside.mean() > 0.2
+    diff = np.abs(fast.astype(int) - slow.astype(int))[inside]
+    assert diff.mean() < 0.5 and np.percentile(diff, 99) <= 3
+
+
+def test_identity_shape_changes_nothing_and_eye_scale_enlarges_the_eyes(demo_face):
+    image, face = demo_face
+    aligned = align_face(image, face.landmarks, 256)
+    same, _ = FaceReshaper(ShapeSettings(), 256).apply(aligned.image, aligned.landmarks)
+    assert same is aligned.image
+    settings = ShapeSettings(eye_scale=1.3, slim=0.1)
+    target = reshaped(aligned.landmarks, settings)
+    eye = list(regions.RIGHT_EYE)
+
+    def width(pts):
+        return np.ptp(pts[eye, 0])
+
+    assert width(target) == pytest.approx(1.3 * width(aligned.landmarks), rel=0.01)
+    out, moved = FaceReshaper(settings, 256).apply(aligned.image, aligned.landmarks)
+    assert np.allclose(moved[:, :2], target)
+    changed = np.abs(out.astype(int) - aligned.image.astype(int)).sum(axis=2) > 10
+    assert changed.mean() > 0.02
+    assert not changed[:4].any() and not changed[:, :4].any()  # the crop border stays put
+
+
+def test_shape_settings_are_bounded():
+    from livecam.errors import PresetError
+
+    with pytest.raises(PresetError, match="shape.eye_scale must be 0.8 to 1.4"):
+        ShapeSettings(eye_scale=2.0)

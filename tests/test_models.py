@@ -1,0 +1,76 @@
+"""Model files: manifest, checksums, sessions; tiny ONNX graphs built here, no model file needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper
+
+from livecam.errors import ModelError
+from livecam.inference.manifest import ModelEntry, find_model, load_manifest, sha256_of
+from livecam.inference.onnx_model import ImageModel
+
+
+def _negate_model(path: Path) -> Path:
+    """A one-node image model: output = -input."""
+    graph = helper.make_graph(
+        [helper.make_node("Neg", ["image"], ["stylized"])], "neg",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, None, None])],
+        [helper.make_tensor_value_info("stylized", TensorProto.FLOAT, [1, 3, None, None])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+    return path
+
+
+def _entry(path: Path, sha: str | None = None) -> ModelEntry:
+    return ModelEntry(name="t", file=path.name, family="stylizer", style="test", tier="S",
+                      precision="float32", min_side=32, max_side=512,
+                      size_bytes=path.stat().st_size, sha256=sha or sha256_of(path), params=0,
+                      data="none", licence="none", card="none")
+
+
+def test_image_model_runs_bgr_frames_through_the_graph(tmp_path):
+    path = _negate_model(tmp_path / "neg.onnx")
+    model = ImageModel(_entry(path), path)
+    image = np.zeros((64, 96, 3), np.uint8)
+    image[..., 2] = 255  # red in BGR
+    out = model.run(image)
+    assert out.shape == (64, 96, 3)
+    assert out[0, 0, 2] == 0 and out[0, 0, 0] == 255  # -1 → 0 and +1 → 255
+
+
+def test_corrupt_model_is_refused_with_its_checksum(tmp_path):
+    path = _negate_model(tmp_path / "neg.onnx")
+    entry = _entry(path)
+    path.write_bytes(path.read_bytes() + b"tampered")
+    with pytest.raises(ModelError, match=rf"corrupt: sha256 {sha256_of(path)} but the manifest "
+                                         rf"says {entry.sha256}"):
+        ImageModel(entry, path)
+
+
+def test_wrong_input_size_is_explained(tmp_path):
+    path = _negate_model(tmp_path / "neg.onnx")
+    with pytest.raises(ModelError, match="multiples of 32"):
+        ImageModel(_entry(path), path).run(np.zeros((50, 64, 3), np.uint8))
+
+
+def test_missing_manifest_and_unknown_model_say_what_to_do(tmp_path):
+    with pytest.raises(ModelError, match="no model manifest"):
+        load_manifest(tmp_path)
+    (tmp_path / "manifest.toml").write_text("")
+    with pytest.raises(ModelError, match="no stylizer model anime/S"):
+        find_model("stylizer", "anime", "S", folder=tmp_path)
+
+
+def test_shipped_manifest_matches_the_files():
+    from livecam.inference.manifest import models_dir, verify
+
+    entries = load_manifest(models_dir())
+    assert entries, "models/manifest.toml lists no model"
+    for entry in entries.values():
+        verify(entry, models_dir() / entry.file)
+        assert (models_dir() / entry.card).is_file()

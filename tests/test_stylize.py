@@ -1,0 +1,86 @@
+"""The fairy-tale preset end to end with the committed model, on real pictures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from livecam.effects.stylize import StylizeEffect, StylizeSettings, head_mask
+from livecam.errors import PresetError
+from livecam.frame import Frame
+from livecam.geometry.align import align_face
+from livecam.preset import load_preset
+from livecam.sources.demo import DemoSource
+from livecam.tracking.mediapipe_mesh import MediaPipeTracker
+from livecam.tracking.settings import TrackingSettings
+
+
+@pytest.fixture(scope="module")
+def demo_frames():
+    demo = DemoSource(640, 360, realtime=False)
+    images = [demo.render(i / 30) for i in range(6)]
+    tracker = MediaPipeTracker(TrackingSettings(max_faces=2))
+    tracked = [(img, tracker.track(Frame(img, i, i / 30))) for i, img in enumerate(images)]
+    tracker.close()
+    return tracked
+
+
+def test_fairy_tale_preset_stylises_face_and_background_without_a_box(demo_frames):
+    preset = load_preset("fairy-tale")
+    effect = StylizeEffect(preset.effect_settings)
+    image, faces = demo_frames[-1]
+    out = effect.apply(Frame(image, 0, 0.0), faces)
+    assert out.shape == image.shape and not np.shares_memory(out, image)
+    change = np.abs(out.astype(np.int16) - image).sum(axis=2)
+    assert change.mean() > 8  # the whole frame is painted, not only the face
+    # no box: along the edge of the face crop the output is as smooth as inside it
+    aligned = align_face(image, faces[0].landmarks, 256)
+    corners = np.array([[0, 0], [256, 0], [256, 256], [0, 256]], np.float64)
+    pts = corners @ aligned.to_frame()[:, :2].T + aligned.to_frame()[:, 2]
+    x0, y0 = np.clip(pts.min(0).astype(int), 0, None)
+    x1 = min(int(pts[:, 0].max()), image.shape[1] - 1)
+    gray = out.mean(axis=2)
+    seam = np.abs(np.diff(gray[y0 + 20:y0 + 120, x0 - 3:x0 + 4], axis=1)).mean()
+    inside = np.abs(np.diff(gray[y0 + 20:y0 + 120, (x0 + x1) // 2 - 3:(x0 + x1) // 2 + 4],
+                            axis=1)).mean()
+    assert seam < max(3.0, 2 * inside)
+
+
+def test_strength_zero_returns_the_camera_image(demo_frames):
+    effect = StylizeEffect(StylizeSettings(strength=0.0))
+    image, faces = demo_frames[0]
+    out = effect.apply(Frame(image, 0, 0.0), faces)
+    assert np.abs(out.astype(int) - image).mean() < 1.0
+
+
+def test_no_face_still_paints_the_background(demo_frames):
+    effect = StylizeEffect(StylizeSettings())
+    image, _ = demo_frames[0]
+    out = effect.apply(Frame(image, 0, 0.0), [])
+    assert out.shape == image.shape and np.abs(out.astype(int) - image).mean() > 3
+
+
+def test_resolution_knob_rounds_to_a_multiple_of_32(demo_frames):
+    effect = StylizeEffect(StylizeSettings(face_side=192))
+    effect.set_resolution(200)
+    assert effect.resolution == 192
+    image, faces = demo_frames[0]
+    assert effect.apply(Frame(image, 0, 0.0), faces).shape == image.shape
+
+
+def test_head_mask_is_feathered():
+    marks = np.zeros((478, 2), np.float32)
+    from livecam.tracking.mesh_topology import FACE_OVAL
+
+    angles = np.linspace(0, 2 * np.pi, len(FACE_OVAL), endpoint=False)
+    marks[list(FACE_OVAL)] = np.stack([128 + 50 * np.cos(angles), 128 + 60 * np.sin(angles)], 1)
+    mask = head_mask(marks, 256)
+    assert mask[128, 128] > 0.99 and mask[5, 5] < 0.01
+    assert 0.05 < mask[128, 128 + 65] < 0.95
+
+
+def test_bad_stylize_settings_are_explained():
+    with pytest.raises(PresetError, match="face_side must be a multiple of 32"):
+        StylizeSettings(face_side=200)
+    with pytest.raises(PresetError, match="strength must be 0 to 1"):
+        StylizeSettings(strength=1.5)

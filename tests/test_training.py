@@ -1,0 +1,114 @@
+"""A few real training steps on the CPU: the network moves toward the reference renderer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="training needs the train extra (torch)")
+
+from livecam.frame import Frame  # noqa: E402
+from livecam.geometry.align import align_face  # noqa: E402
+from livecam.render.fairy_tale import render_fairy_tale  # noqa: E402
+from livecam.sources.demo import DemoSource  # noqa: E402
+from livecam.tracking import mesh_regions as regions  # noqa: E402
+from livecam.tracking.mediapipe_mesh import MediaPipeTracker  # noqa: E402
+from livecam.tracking.settings import TrackingSettings  # noqa: E402
+from livecam.training.export import export_float32, load_weights  # noqa: E402
+from livecam.training.stylizer_net import TIERS, FSBlock, Stylizer  # noqa: E402
+from livecam.training.train_stylizer import TrainSettings, psnr, train  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def faces():
+    demo = DemoSource(640, 360, realtime=False)
+    tracker = MediaPipeTracker(TrackingSettings(max_faces=1, smoothing=False))
+    crops, marks = [], []
+    for i in range(10):
+        image = demo.render(i * 0.7)
+        (face,) = tracker.track(Frame(image, i, i * 0.7))
+        aligned = align_face(image, face.landmarks, 128)
+        crops.append(aligned.image)
+        marks.append(aligned.landmarks)
+    tracker.close()
+    return np.stack(crops), np.stack(marks)
+
+
+def test_renderer_paints_the_face_and_puts_catchlights_on_the_irises(faces):
+    images, marks = faces
+    out = render_fairy_tale(images[0], marks[0])
+    assert out.shape == images[0].shape and out.dtype == np.uint8
+    assert np.abs(out.astype(int) - images[0]).mean() > 5
+    x, y = np.round(marks[0][regions.RIGHT_IRIS_CENTER]).astype(int)
+    r = max(2, int(np.linalg.norm(marks[0][regions.RIGHT_IRIS_EDGE] - marks[0][regions.RIGHT_IRIS_CENTER])))
+    spot = out[y - r:y + r + 1, x - r:x + r + 1]
+    assert spot.max() > images[0][y - r:y + r + 1, x - r:x + r + 1].max()
+
+
+def test_untrained_network_is_the_identity_and_fs_block_keeps_shape():
+    model = Stylizer(TIERS["S"]).eval()
+    x = torch.rand(1, 3, 96, 160) * 2 - 1
+    with torch.no_grad():
+        assert torch.allclose(model(x), x)
+        assert FSBlock(8)(torch.rand(2, 8, 12, 12)).shape == (2, 8, 12, 12)
+    model.train()
+    full, quarter, eighth = model(x)
+    assert quarter.shape[-2:] == (24, 40) and eighth.shape[-2:] == (12, 20)
+
+
+def test_a_short_cpu_run_moves_the_network_toward_the_renderer(faces, tmp_path, monkeypatch):
+    images, marks = faces
+    cache = tmp_path / "training" / "cache"
+    cache.mkdir(parents=True)
+    targets = np.stack([render_fairy_tale(im, lm) for im, lm in zip(images, marks)])
+    valid = np.full(images.shape[:3], 255, np.uint8)
+    for split, sl in (("train", slice(0, 8)), ("holdout", slice(8, 10))):
+        np.savez(cache / f"{split}.npz", images=images[sl], landmarks=marks[sl],
+                 valid=valid[sl], names=np.array([f"f{i}" for i in range(10)])[sl])
+        np.savez(cache / f"fairy-tale-{split}.npz", targets=targets[sl])
+    monkeypatch.chdir(tmp_path)
+    settings = TrainSettings(tier="S", size=64, steps=60, batch=4, lr=3e-3, threads=1,
+                             eval_every=60, save_every=60, log_every=20)
+    weights = train(settings, cache)
+    model = load_weights(weights)
+    x = torch.from_numpy((images[8:, ..., ::-1] / 127.5 - 1).astype(np.float32).copy()
+                         ).permute(0, 3, 1, 2)
+    y = torch.from_numpy((targets[8:, ..., ::-1] / 127.5 - 1).astype(np.float32).copy()
+                         ).permute(0, 3, 1, 2)
+    with torch.no_grad():
+        out = model(x)
+    assert psnr(out, y) > psnr(x, y) + 1.0
+    assert (tmp_path / "training" / "runs" / "fairy-tale-S" / "state.pt").is_file()
+    onnx_path = export_float32(model, tmp_path / "s.onnx", side=64)
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    (result,) = session.run(None, {"image": x[:1].numpy()})
+    assert np.allclose(result, out[:1].numpy(), atol=1e-3)
+    (wide,) = session.run(None, {"image": np.zeros((1, 3, 96, 160), np.float32)})
+    assert wide.shape == (1, 3, 96, 160)  # fully convolutional
+
+
+def test_a_short_anime_run_trains_both_players(faces, tmp_path, monkeypatch):
+    from livecam.training.train_anime import AnimeSettings, MultiScaleDiscriminator, train_anime
+    from livecam.training.train_stylizer import checkpoint_path
+
+    images, marks = faces
+    cache = tmp_path / "training" / "cache"
+    cache.mkdir(parents=True)
+    valid = np.full(images.shape[:3], 255, np.uint8)
+    np.savez(cache / "train.npz", images=images, landmarks=marks, valid=valid,
+             names=np.array([f"f{i}" for i in range(10)]))
+    cartoons = np.stack([render_fairy_tale(im, lm) for im, lm in zip(images, marks)])
+    np.savez(cache / "anime-train.npz", images=cartoons)
+    monkeypatch.chdir(tmp_path)
+    start = checkpoint_path("fairy-tale-S")
+    start.parent.mkdir(parents=True)
+    torch.save({"model": Stylizer(TIERS["S"]).state_dict(), "tier": "S"}, start)
+    weights = train_anime(AnimeSettings(size=64, steps=6, batch=2, threads=1, save_every=6,
+                                        log_every=3), cache)
+    model = load_weights(weights)
+    x = torch.zeros(1, 3, 64, 64)
+    with torch.no_grad():
+        assert not torch.allclose(model(x), x)  # moved away from the identity start
+    assert [o.shape[-1] for o in MultiScaleDiscriminator()(torch.zeros(1, 3, 64, 64))] == [8, 4]

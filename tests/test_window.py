@@ -1,0 +1,68 @@
+"""The preview window on a virtual X display (Xvfb), driven by real key presses (xdotool)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+from livecam.errors import SinkError
+from livecam.sinks.protocol import OutputFrame
+from livecam.sinks.window import WindowSink
+
+pytestmark = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool")),
+                                reason="needs Xvfb and xdotool (apt install xvfb xdotool)")
+
+
+@pytest.fixture
+def display(monkeypatch):
+    number = 97
+    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten",
+                               "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
+        if time.monotonic() > deadline:
+            server.kill()
+            pytest.skip("Xvfb did not start")
+        time.sleep(0.05)
+    monkeypatch.setenv("DISPLAY", f":{number}")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    yield f":{number}"
+    server.terminate()
+    server.wait(timeout=5)
+
+
+def _frame(i: int) -> OutputFrame:
+    return OutputFrame(np.full((180, 320, 3), i % 255, np.uint8), i, 0.0, fps=30.0,
+                       latency_ms=9.0, preset="landmarks", faces=1)
+
+
+def test_pressing_q_in_the_preview_window_asks_the_run_to_stop(display):
+    sink = WindowSink(title="livecam-test")
+    sink.open(320, 180, 30.0)
+    for i in range(5):
+        sink.write(_frame(i))
+    window = subprocess.run(["xdotool", "search", "--name", "livecam-test"],
+                            capture_output=True, text=True, env=os.environ).stdout.split()
+    assert window, "the preview window did not appear"
+    subprocess.run(["xdotool", "windowactivate", "--sync", window[0]], env=os.environ,
+                   capture_output=True)
+    subprocess.run(["xdotool", "key", "--window", window[0], "q"], env=os.environ, check=True)
+    for i in range(50):
+        sink.write(_frame(i))
+        if sink.stop_requested:
+            break
+    sink.close()
+    sink.close()
+    assert sink.stop_requested
+
+
+def test_no_display_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    with pytest.raises(SinkError, match="no display"):
+        WindowSink().open(320, 180, 30.0)
