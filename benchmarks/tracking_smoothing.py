@@ -5,7 +5,8 @@ the clip, in percent of the inter-ocular distance (IOD): the shake a viewer sees
 Lag: over the fastest half second, the delay (ms) that best aligns the smoothed face centre with
 the raw one, and the mean distance between them (% IOD).
 
-    python benchmarks/tracking_smoothing.py [--data ../shared/data] [--out benchmarks/results/smoothing.json]
+    python benchmarks/tracking_smoothing.py [--data ../shared/data]
+        [--out benchmarks/results/smoothing.json]
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ import signal
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
+from collections.abc import Iterator, Sequence
 
 from livecam.bench.record import build_record, write_record
 from livecam.clock import Clock

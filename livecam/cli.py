@@ -7,7 +7,8 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from livecam import __version__
 from livecam.errors import LivecamError

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -34,7 +35,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 class FakeVirtualCamera:
     """A pyvirtualcam backend that keeps what it is sent (pyvirtualcam's own test seam)."""
 
-    instances: list["FakeVirtualCamera"] = []
+    instances: list[FakeVirtualCamera] = []
 
     def __init__(self, *, width: int, height: int, fps: float, fourcc: int,
                  device: str | None, **kw: Any) -> None:

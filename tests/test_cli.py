@@ -89,7 +89,7 @@ def test_interrupted_run_finalises_a_playable_recording(tmp_path, signal_name):
     import time
 
     out = tmp_path / "rec.mp4"
-    err = open(tmp_path / "err.txt", "wb")
+    err = open(tmp_path / "err.txt", "wb")  # noqa: SIM115 - the child process writes it
     proc = subprocess.Popen([sys.executable, "-m", "livecam", "run", "--source", "demo",
                              "--size", "320x180", "--preset", "passthrough", "--sink",
                              f"file:{out}"], stdout=subprocess.DEVNULL,

@@ -84,3 +84,23 @@ def test_bad_stylize_settings_are_explained():
         StylizeSettings(face_side=200)
     with pytest.raises(PresetError, match="strength must be 0 to 1"):
         StylizeSettings(strength=1.5)
+
+
+def test_every_face_of_a_group_is_stylised(data_dir):
+    from livecam.sources.image import read_image
+
+    image = read_image(data_dir / "test-photos" / "facerec_two_people.jpg")
+    tracker = MediaPipeTracker(TrackingSettings(max_faces=4))
+    faces = [tracker.track(Frame(image, i, i / 30)) for i in range(3)][-1]
+    tracker.close()
+    assert len(faces) == 2
+    plain = StylizeEffect(StylizeSettings(max_faces=4))
+    out = plain.apply(Frame(image, 0, 0.0), faces)
+    background_only = plain.apply(Frame(image, 0, 0.0), [])
+    plain.close()
+    plain.close()
+    for face in faces:
+        x0, y0, x1, y1 = (int(v) for v in face.box)
+        # the high-resolution face pass changed each face beyond the background pass
+        diff = np.abs(out[y0:y1, x0:x1].astype(int) - background_only[y0:y1, x0:x1]).mean()
+        assert diff > 2.0

@@ -20,8 +20,8 @@ def demo_frames():
     return [demo.render(i / 30.0) for i in range(45)]
 
 
-def _track_all(images, settings=TrackingSettings()):
-    tracker = MediaPipeTracker(settings)
+def _track_all(images, settings=None):
+    tracker = MediaPipeTracker(settings or TrackingSettings())
     try:
         return [tracker.track(Frame(img, i, i / 30.0)) for i, img in enumerate(images)]
     finally:

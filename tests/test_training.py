@@ -40,7 +40,8 @@ def test_renderer_paints_the_face_and_puts_catchlights_on_the_irises(faces):
     assert out.shape == images[0].shape and out.dtype == np.uint8
     assert np.abs(out.astype(int) - images[0]).mean() > 5
     x, y = np.round(marks[0][regions.RIGHT_IRIS_CENTER]).astype(int)
-    r = max(2, int(np.linalg.norm(marks[0][regions.RIGHT_IRIS_EDGE] - marks[0][regions.RIGHT_IRIS_CENTER])))
+    edge = marks[0][regions.RIGHT_IRIS_EDGE] - marks[0][regions.RIGHT_IRIS_CENTER]
+    r = max(2, int(np.linalg.norm(edge)))
     spot = out[y - r:y + r + 1, x - r:x + r + 1]
     assert spot.max() > images[0][y - r:y + r + 1, x - r:x + r + 1].max()
 

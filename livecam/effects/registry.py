@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Literal, get_args
+from typing import Any, Literal, get_args
+from collections.abc import Callable
 
 from livecam.effects.landmarks import LandmarksEffect, LandmarksSettings
 from livecam.effects.passthrough import Passthrough

@@ -9,8 +9,10 @@ shows. Both passes use one network, so colours agree by construction.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -18,7 +20,7 @@ import numpy.typing as npt
 
 from livecam.errors import PresetError
 from livecam.frame import Face, Frame, FrameBGR, Points
-from livecam.geometry.align import align_face
+from livecam.geometry.align import Affine, align_face
 from livecam.geometry.face_shape import FaceReshaper, ShapeSettings
 from livecam.inference.manifest import find_model
 from livecam.inference.onnx_model import ImageModel
@@ -98,6 +100,7 @@ class StylizeEffect:
         self.model = ImageModel(entry, path, threads=settings.threads)
         self.resolution = settings.face_side
         self._reshapers: dict[int, FaceReshaper] = {}
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-background")
         self.model.warm_up(self.resolution)
 
     def set_resolution(self, face_side: int) -> None:
@@ -110,7 +113,7 @@ class StylizeEffect:
         if bw == 0:
             return image.copy()
         bh = _round32(bw * h / w)
-        small = cv2.resize(image, (bw, bh), interpolation=cv2.INTER_AREA)
+        small = cv2.resize(image, (bw, bh), interpolation=cv2.INTER_AREA)  # no aliasing
         painted = cv2.resize(self.model.run(small), (w, h), interpolation=cv2.INTER_LINEAR)
         return _mix(image, painted, self.settings.strength)
 
@@ -119,30 +122,35 @@ class StylizeEffect:
             self._reshapers[side] = FaceReshaper(self.settings.shape, side)
         return self._reshapers[side]
 
-    def _paste_face(self, out: FrameBGR, source: FrameBGR, face: Face) -> None:
+    def _paint_face(self, source: FrameBGR, face: Face
+                    ) -> tuple[FrameBGR, npt.NDArray[np.float32], Affine, Affine]:
+        """The stylised face crop, its mask, and the crop↔frame affines."""
         side = self.resolution
         aligned = align_face(source, face.landmarks, side)
         crop, landmarks = self._reshaper(side).apply(aligned.image, aligned.landmarks)
         painted = _mix(crop, self.model.run(crop), self.settings.strength)
-        mask = head_mask(landmarks, side)
-        # colour-match to the background pass along the mask's edge
-        under = cv2.warpAffine(out, aligned.to_crop, (side, side), flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE)
-        edge = (mask > 0.05) & (mask < 0.6)
-        if edge.sum() > 16:
-            shift = under[edge].mean(axis=0) - painted[edge].mean(axis=0)
-            painted = np.clip(painted.astype(np.float32) + shift, 0, 255).astype(np.uint8)
-        _paste(out, painted, mask, aligned.to_frame())
+        return painted, head_mask(landmarks, side), aligned.to_crop, aligned.to_frame()
 
     def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
-        out = self._background(frame.image)
+        # the background pass runs on the second core while the faces are painted here
+        background = self._pool.submit(self._background, frame.image)
         largest = sorted(faces, key=lambda f: -f.size_px)[: self.settings.max_faces]
-        for face in largest:
-            self._paste_face(out, frame.image, face)
+        painted = [self._paint_face(frame.image, face) for face in largest]
+        out = background.result()
+        for crop, mask, to_crop, to_frame in painted:
+            side = crop.shape[0]
+            # colour-match to the background pass along the mask's edge so no box shows
+            under = cv2.warpAffine(out, to_crop, (side, side), flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_REPLICATE)
+            edge = (mask > 0.05) & (mask < 0.6)
+            if edge.sum() > 16:
+                shift = under[edge].mean(axis=0) - crop[edge].mean(axis=0)
+                crop = np.clip(crop.astype(np.float32) + shift, 0, 255).astype(np.uint8)
+            _paste(out, crop, mask, to_frame)
         return out
 
     def close(self) -> None:
-        pass
+        self._pool.shutdown(wait=True)
 
 
 def _mix(original: FrameBGR, styled: FrameBGR, strength: float) -> FrameBGR:
@@ -151,10 +159,14 @@ def _mix(original: FrameBGR, styled: FrameBGR, strength: float) -> FrameBGR:
     return cv2.addWeighted(styled, strength, original, 1.0 - strength, 0.0)
 
 
-def _paste(out: FrameBGR, crop: FrameBGR, mask: npt.NDArray[Any], to_frame: npt.NDArray[Any]) -> None:
-    """Blend `crop` into `out` through `mask`, both in crop pixels, touching only the ROI."""
-    side = crop.shape[0]
-    corners = np.array([[0, 0], [side, 0], [0, side], [side, side]], np.float64)
+def _paste(out: FrameBGR, crop: FrameBGR, mask: npt.NDArray[np.float32], to_frame: Affine) -> None:
+    """Blend `crop` into `out` through `mask` (both in crop pixels), touching only the part of
+    the frame the mask covers."""
+    ys, xs = np.nonzero(mask > 0.004)
+    if len(xs) == 0:
+        return
+    corners = np.array([[xs.min(), ys.min()], [xs.max() + 1, ys.min()],
+                        [xs.min(), ys.max() + 1], [xs.max() + 1, ys.max() + 1]], np.float64)
     frame_pts = corners @ to_frame[:, :2].T + to_frame[:, 2]
     h, w = out.shape[:2]
     x0, y0 = np.floor(frame_pts.min(axis=0)).astype(int)
@@ -164,9 +176,9 @@ def _paste(out: FrameBGR, crop: FrameBGR, mask: npt.NDArray[Any], to_frame: npt.
         return
     shifted = to_frame.copy()
     shifted[:, 2] -= (x0, y0)
-    size = (x1 - x0, y1 - y0)
-    face = cv2.warpAffine(crop, shifted, size, flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)
-    alpha = cv2.warpAffine(mask, shifted, size, flags=cv2.INTER_LINEAR)
+    rgba = np.dstack([crop, (mask * 255).astype(np.uint8)])
+    warped = cv2.warpAffine(rgba, shifted, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
+    alpha = warped[..., 3].astype(np.float32) * (1.0 / 255.0)
     roi = out[y0:y1, x0:x1]
-    roi[:] = cv2.blendLinear(face, roi, alpha, 1.0 - alpha)
+    roi[:] = cv2.blendLinear(warped[..., :3], roi, alpha, 1.0 - alpha)

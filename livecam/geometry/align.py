@@ -56,7 +56,7 @@ def anchor_points(landmarks: Points) -> npt.NDArray[np.float64]:
 
 
 def similarity(src: npt.NDArray[np.float64], dst: npt.NDArray[np.float64]) -> Affine:
-    """Least-squares similarity transform taking `src` points onto `dst` (Umeyama, no reflection)."""
+    """Least-squares similarity taking `src` points onto `dst` (Umeyama, no reflection)."""
     mu_s, mu_d = src.mean(0), dst.mean(0)
     s, d = src - mu_s, dst - mu_d
     cov = d.T @ s / len(src)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
 
 from livecam.clock import Clock, MonotonicClock
 from livecam.effects.protocol import Effect

@@ -158,9 +158,10 @@ def render_fairy_tale(image: FrameBGR, landmarks: Points, look: FairyTaleLook = 
             r = float(np.linalg.norm(landmarks[edge, :2] - c))
             if r < 1.0:
                 continue
-            spots = (_disc(shape, c + np.array([-0.35 * r, -0.35 * r], np.float32), 0.28 * r, 0.1 * r)
-                     + 0.6 * _disc(shape, c + np.array([0.32 * r, 0.3 * r], np.float32), 0.13 * r,
-                                   0.06 * r))
+            upper = c + np.array([-0.35 * r, -0.35 * r], np.float32)
+            lower = c + np.array([0.32 * r, 0.3 * r], np.float32)
+            spots = (_disc(shape, upper, 0.28 * r, 0.1 * r)
+                     + 0.6 * _disc(shape, lower, 0.13 * r, 0.06 * r))
             a = np.clip(look.catchlights * spots, 0, 1)[..., None]
             out = out * (1 - a) + a
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import glob
 import sys
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
+from collections.abc import Callable
 
 import cv2
 

@@ -60,7 +60,8 @@ def _to_tensor(batch_bgr: npt.NDArray[Any]) -> torch.Tensor:
 class PairSampler:
     """Random scale-crop and flip applied identically to input, target and validity mask."""
 
-    def __init__(self, images: npt.NDArray[Any], targets: npt.NDArray[Any], valid: npt.NDArray[Any], size: int,
+    def __init__(self, images: npt.NDArray[Any], targets: npt.NDArray[Any],
+                 valid: npt.NDArray[Any], size: int,
                  seed: int) -> None:
         self.images, self.targets, self.valid = images, targets, valid
         self.size = size
