@@ -89,6 +89,19 @@ def test_a_short_cpu_run_moves_the_network_toward_the_renderer(faces, tmp_path, 
     (wide,) = session.run(None, {"image": np.zeros((1, 3, 96, 160), np.float32)})
     assert wide.shape == (1, 3, 96, 160)  # fully convolutional
 
+    from livecam.inference.manifest import load_manifest, verify
+    from livecam.training.publish import publish
+
+    models = tmp_path / "models"
+    reports = publish(weights, models, cache)
+    assert {r.precision for r in reports} == {"float32", "float16", "int8"}
+    entries = load_manifest(models)
+    assert len(entries) == 3 and (models / "stylizer-fairy-tale-S.md").is_file()
+    for entry in entries.values():
+        verify(entry, models / entry.file)
+    int8 = next(r for r in reports if r.precision == "int8")
+    assert int8.size_bytes < next(r for r in reports if r.precision == "float32").size_bytes
+
 
 def test_a_short_anime_run_trains_both_players(faces, tmp_path, monkeypatch):
     from livecam.training.train_anime import AnimeSettings, MultiScaleDiscriminator, train_anime
