@@ -155,7 +155,7 @@ def main() -> None:
     results["renderer"] = {"identity_median": float(np.median(dist)),
                            "identity_share_below_0.6": float(np.mean(np.array(dist) < SAME_PERSON))}
 
-    anime_held = np.load(CACHE / "anime-holdout.npz")["images"]
+    anime_held = np.load(CACHE / "anime-faces-holdout.npz")["images"]
     others = np.setdiff1d(np.arange(len(held.images)), pick)
     classifier, accuracy = train_classifier(anime_held, held.images[others])
     results["anime_classifier"] = {"held_out_accuracy": accuracy,

@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "reference styles once")
     prepare.add_argument("--data", default=None, help="shared data folder (default "
                          "$LIVECAM_DATA or ../shared/data)")
-    prepare.add_argument("--style", default="fairy-tale")
+    prepare.add_argument("--style", default=None, help="render one style (default: every "
+                         "style whose targets are not cached yet)")
     stylizer = train_sub.add_parser("stylizer", help="distil a style into a stylizer tier")
     stylizer.add_argument("--style", default="fairy-tale")
     stylizer.add_argument("--tier", default="S", choices=("S", "M", "L"))
@@ -97,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     anime.add_argument("--steps", type=int, default=3000, help="total steps (resumes)")
     anime.add_argument("--batch", type=int, default=8)
     anime.add_argument("--structure-weight", type=float, default=10.0)
+    anime.add_argument("--adversarial-weight", type=float, default=0.1)
+    anime.add_argument("--structure", choices=("renderer", "input"), default="renderer",
+                       help="structure target: the anime reference renderer (paired) or the "
+                            "blurred input")
     publish = train_sub.add_parser("publish", help="export weights to ONNX variants in models/")
     publish.add_argument("weights", help="training/checkpoints/STYLE-TIER.pt")
     publish.add_argument("--models", default="models")
@@ -170,15 +175,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
             return 2
         if not (cache / "train.npz").is_file():
             build_cache(data, cache)
-        if not (cache / "anime-train.npz").is_file():
+        if not (cache / "anime-faces-train.npz").is_file():
             build_anime_cache(data, cache)
-        build_targets(cache, args.style)
+        from livecam.training.teacher import RENDERERS  # noqa: PLC0415
+
+        for style in [args.style] if args.style else list(RENDERERS):
+            if args.style or not (cache / f"{style}-train.npz").is_file():
+                build_targets(cache, style)
         return 0
     if args.train_command == "anime":
         from livecam.training.train_anime import AnimeSettings, train_anime  # noqa: PLC0415
 
         print(train_anime(AnimeSettings(tier=args.tier, steps=args.steps, batch=args.batch,
-                                        structure_weight=args.structure_weight), cache))
+                                        structure_weight=args.structure_weight,
+                                        adversarial_weight=args.adversarial_weight,
+                                        structure=args.structure), cache))
         return 0
     if args.train_command == "stylizer":
         from livecam.training.train_stylizer import TrainSettings, train  # noqa: PLC0415

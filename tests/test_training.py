@@ -114,7 +114,8 @@ def test_a_short_anime_run_trains_both_players(faces, tmp_path, monkeypatch):
     np.savez(cache / "train.npz", images=images, landmarks=marks, valid=valid,
              names=np.array([f"f{i}" for i in range(10)]))
     cartoons = np.stack([render_fairy_tale(im, lm) for im, lm in zip(images, marks)])
-    np.savez(cache / "anime-train.npz", images=cartoons)
+    np.savez(cache / "anime-faces-train.npz", images=cartoons)
+    np.savez(cache / "anime-train.npz", targets=cartoons)
     monkeypatch.chdir(tmp_path)
     start = checkpoint_path("fairy-tale-S")
     start.parent.mkdir(parents=True)

@@ -122,5 +122,5 @@ def build_anime_cache(data_dir: Path, cache_dir: Path, side: int = 256) -> None:
             image = cv2.imread(str(path))
             if image is not None:
                 images.append(cv2.resize(image, (side, side), interpolation=cv2.INTER_AREA))
-        np.savez(cache_dir / f"anime-{split}.npz", images=np.stack(images))
+        np.savez(cache_dir / f"anime-faces-{split}.npz", images=np.stack(images))
         print(f"anime {split}: {len(images)} faces")

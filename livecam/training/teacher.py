@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from livecam.render.anime import render_anime
 from livecam.render.fairy_tale import render_fairy_tale
 from livecam.training.faces import load_faces
 
-RENDERERS = {"fairy-tale": render_fairy_tale}
+RENDERERS = {"fairy-tale": render_fairy_tale, "anime": render_anime}
 
 
 def _render_chunk(args: tuple[str, npt.NDArray[Any], npt.NDArray[Any]]) -> npt.NDArray[Any]:
