@@ -46,6 +46,26 @@ def test_renderer_paints_the_face_and_puts_catchlights_on_the_irises(faces):
     assert spot.max() > images[0][y - r:y + r + 1, x - r:x + r + 1].max()
 
 
+def test_anime_renderer_flattens_the_skin_and_inks_the_outlines(faces):
+    import cv2
+
+    from livecam.render.anime import render_anime
+    from livecam.render.fairy_tale import face_masks
+
+    images, marks = faces
+    out = render_anime(images[0], marks[0])
+    _, skin = face_masks(images[0].shape[:2], marks[0])
+    inside = skin > 0.9
+
+    def local_variation(img):
+        gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        return np.median(np.abs(gray - cv2.GaussianBlur(gray, (0, 0), 2))[inside])
+
+    assert local_variation(out) < 0.75 * local_variation(images[0])
+    gray = cv2.cvtColor(out, cv2.COLOR_BGR2GRAY)
+    assert (gray < 50).mean() > (cv2.cvtColor(images[0], cv2.COLOR_BGR2GRAY) < 50).mean()
+
+
 def test_untrained_network_is_the_identity_and_fs_block_keeps_shape():
     model = Stylizer(TIERS["S"]).eval()
     x = torch.rand(1, 3, 96, 160) * 2 - 1
