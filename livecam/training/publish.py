@@ -23,8 +23,32 @@ from livecam.training.faces import load_faces
 from livecam.training.stylizer_net import count_parameters
 
 DATA_NOTE = ("selfie2anime trainA, UTKFace (5,000), CelebA 100-identity subset; targets from "
-             "livecam's own fairy-tale reference renderer")
+             "livecam's own {style} reference renderer")
+LOOKS = {
+    "fairy-tale": ("the fairy-tale look: smooth glowing skin, soft banded shading, a warm pastel "
+                   "grade with bloom, catchlights, blush, soft line art and a painterly "
+                   "background", "Distilled from livecam's own reference renderer "
+                   "(`livecam/render/fairy_tale.py`) with L1 at full resolution + 0.5 × L1 at "
+                   "1/4 + 0.25 × L1 at 1/8 + 0.5 × L1 on image gradients, masked to pixels "
+                   "inside the source photo"),
+    "anime": ("a 2D cel look: flat colour regions in hard lightness bands, saturated colours, "
+              "dark outlines, dark irises with catchlights, pale even skin", "Mixed training, "
+              "started from the fairy-tale S weights: the distillation loss toward livecam's "
+              "anime reference renderer (`livecam/render/anime.py`) as the structure term "
+              "(weight 10), plus a multi-scale patch discriminator (spectral norm, hinge loss, "
+              "full and half resolution) against 3,036 selfie2anime trainB anime faces "
+              "(weight 0.1); batch 8 at 128²"),
+}
 LICENCE = "research and non-commercial use only (inherited from the training photos)"
+RECIPES = {
+    ("fairy-tale", "S"): "`livecam train prepare`, `livecam train stylizer --style fairy-tale "
+                         "--tier S --size 128 --steps 6000`, then `--size 256 --steps 8000 "
+                         "--batch 8`",
+    ("fairy-tale", "M"): "`livecam train prepare`, `livecam train stylizer --style fairy-tale "
+                         "--tier M --size 128 --steps 3000`",
+    ("anime", "S"): "`livecam train prepare`, the fairy-tale S recipe, then `livecam train "
+                    "anime --tier S --steps 2000 --batch 8`",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +146,8 @@ def publish(weights: Path, models: Path, cache_dir: Path) -> list[VariantReport]
         entries[name] = ModelEntry(
             name=name, file=r.path.name, family="stylizer", style=style, tier=tier,
             precision=r.precision, min_side=128, max_side=512, size_bytes=r.size_bytes,
-            sha256=sha256_of(r.path), params=params, data=DATA_NOTE, licence=LICENCE,
+            sha256=sha256_of(r.path), params=params, data=DATA_NOTE.format(style=style),
+            licence=LICENCE,
             card=f"{base}.md")
     write_manifest(models, entries)
     write_card(models / f"{base}.md", style, tier, params, saved.get("step", 0), reports,
@@ -162,10 +187,9 @@ def write_card(path: Path, style: str, tier: str, params: int, steps: int,
         for r in reports)
     path.write_text(f"""# Model card: stylizer {style}, tier {tier}
 
-**What it does.** Turns an aligned face crop (or a whole frame at low resolution) into the
-{style} look: smooth glowing skin, soft banded shading, a warm pastel grade with bloom, catchlights,
-blush, soft line art and a painterly background. Geometry (eye size, jaw, chin, nose) is not
-learned: the `stylize` effect does it with a landmark mesh warp before the network.
+**What it does.** Turns an aligned face crop (or a whole frame at low resolution) into
+{LOOKS[style][0]}. Geometry (eye size, jaw, chin, nose) is not learned: the `stylize` effect
+does it with a landmark mesh warp before the network.
 
 **Architecture.** livecam's STA/FS encoder–decoder (`livecam/training/stylizer_net.py`): pixel
 unshuffle to half resolution, encoder to 1/16, {params:,} parameters, FS blocks (three parallel
@@ -174,13 +198,10 @@ the decoder, STA pixel attention at every shallow/deep fusion, heads at 1/8, 1/4
 resolution for multi-scale supervision (only the full head is exported), output = input +
 predicted residual. Fully convolutional: any side that is a multiple of 32 from 128 to 512.
 
-**Training.** Distilled from livecam's own reference renderer
-(`livecam/render/fairy_tale.py`) on aligned crops of {DATA_NOTE.split(';')[0]}: 9,135 training
-faces, 1,003 held out by a fixed hash of the file name (CelebA: its test split). L1 at full
-resolution + 0.5 × L1 at 1/4 + 0.25 × L1 at 1/8 + 0.5 × L1 on image gradients, masked to pixels
-inside the source photo; AdamW, cosine schedule, bfloat16 autocast, batch 16, random scale-crop
-and flip; trained on a 2-core CPU for {steps} steps. No pretrained network is used anywhere.
-Reproduce: `livecam train prepare && livecam train stylizer --style {style} --tier {tier}` then
+**Training.** On aligned crops of {DATA_NOTE.split(';')[0]}: 9,135 training faces, 1,003 held
+out by a fixed hash of the file name (CelebA: its test split). {LOOKS[style][1]}; bfloat16
+autocast, random scale-crop and flip; trained on a 2-core CPU, {steps} steps in all. No
+pretrained network is used anywhere. Reproduce: {RECIPES.get((style, tier), "livecam train --help")}, then
 `livecam train publish training/checkpoints/{style}-{tier}.pt`.
 
 **Variants** (onnxruntime CPU, 1 thread, median of 30 runs; PSNR at 256² on 100 held-out faces
