@@ -139,14 +139,16 @@ class StylizeEffect:
         out = background.result()
         for crop, mask, to_crop, to_frame in painted:
             side = crop.shape[0]
-            # colour-match to the background pass along the mask's edge so no box shows
             under = cv2.warpAffine(out, to_crop, (side, side), flags=cv2.INTER_LINEAR,
                                    borderMode=cv2.BORDER_REPLICATE)
+            # colour-match to the background pass along the mask's edge so no box shows
             edge = (mask > 0.05) & (mask < 0.6)
             if edge.sum() > 16:
                 shift = under[edge].mean(axis=0) - crop[edge].mean(axis=0)
                 crop = np.clip(crop.astype(np.float32) + shift, 0, 255).astype(np.uint8)
-            _paste(out, crop, mask, to_frame)
+            # feather in crop pixels, where it is cheap; the frame then takes a plain copy
+            composite = cv2.blendLinear(crop, under, mask, 1.0 - mask)
+            _paste(out, composite, mask, to_frame)
         return out
 
     def close(self) -> None:
@@ -159,9 +161,10 @@ def _mix(original: FrameBGR, styled: FrameBGR, strength: float) -> FrameBGR:
     return cv2.addWeighted(styled, strength, original, 1.0 - strength, 0.0)
 
 
-def _paste(out: FrameBGR, crop: FrameBGR, mask: npt.NDArray[np.float32], to_frame: Affine) -> None:
-    """Blend `crop` into `out` through `mask` (both in crop pixels), touching only the part of
-    the frame the mask covers."""
+def _paste(out: FrameBGR, composite: FrameBGR, mask: npt.NDArray[np.float32],
+           to_frame: Affine) -> None:
+    """Copy `composite` (already feathered into the background) into `out` wherever `mask`
+    is not zero, touching only the part of the frame the mask covers."""
     ys, xs = np.nonzero(mask > 0.004)
     if len(xs) == 0:
         return
@@ -176,9 +179,9 @@ def _paste(out: FrameBGR, crop: FrameBGR, mask: npt.NDArray[np.float32], to_fram
         return
     shifted = to_frame.copy()
     shifted[:, 2] -= (x0, y0)
-    rgba = np.dstack([crop, (mask * 255).astype(np.uint8)])
-    warped = cv2.warpAffine(rgba, shifted, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
-    alpha = warped[..., 3].astype(np.float32) * (1.0 / 255.0)
-    roi = out[y0:y1, x0:x1]
-    roi[:] = cv2.blendLinear(warped[..., :3], roi, alpha, 1.0 - alpha)
+    size = (x1 - x0, y1 - y0)
+    face = cv2.warpAffine(composite, shifted, size, flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+    inside = cv2.warpAffine((mask > 0.004).astype(np.uint8), shifted, size,
+                            flags=cv2.INTER_NEAREST)
+    cv2.copyTo(face, inside, out[y0:y1, x0:x1])

@@ -51,11 +51,12 @@ class ImageModel:
                                     and max(h, w) <= self.entry.max_side * 2):
             raise ModelError(f"{self.entry.name} needs sides that are multiples of 32 within "
                              f"{self.entry.min_side}–{self.entry.max_side}, got {w}x{h}")
-        rgb = cv2.cvtColor(images, cv2.COLOR_BGR2RGB).astype(np.float32)
-        x = (rgb * (1 / 127.5) - 1.0).transpose(2, 0, 1)[None]
+        # one C++ call each way: BGR uint8 HWC ↔ RGB float NCHW in [-1, 1]
+        x = cv2.dnn.blobFromImage(images, 1 / 127.5, (w, h), (127.5, 127.5, 127.5),
+                                  swapRB=True, crop=False)
         (y,) = self._session.run(None, {self._input: x})
-        out = ((y[0].transpose(1, 2, 0) + 1.0) * 127.5).clip(0, 255).astype(np.uint8)
-        return cv2.cvtColor(out, cv2.COLOR_RGB2BGR)
+        bgr = cv2.merge([y[0, 2], y[0, 1], y[0, 0]])
+        return cv2.convertScaleAbs(bgr, alpha=127.5, beta=127.5)
 
     def warm_up(self, side: int) -> None:
         self.run(np.zeros((side, side, 3), np.uint8))

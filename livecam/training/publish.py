@@ -185,6 +185,7 @@ def write_card(path: Path, style: str, tier: str, params: int, steps: int,
         f"{r.latency_ms_192:.1f} | {r.latency_ms_256:.1f} | {r.psnr_vs_teacher:.2f} dB | "
         f"{'reference' if r.precision == 'float32' else f'{r.psnr_vs_float32:.1f} dB'} |"
         for r in reports)
+    recipe = RECIPES.get((style, tier), "see `livecam train --help`")
     path.write_text(f"""# Model card: stylizer {style}, tier {tier}
 
 **What it does.** Turns an aligned face crop (or a whole frame at low resolution) into
@@ -201,7 +202,7 @@ predicted residual. Fully convolutional: any side that is a multiple of 32 from 
 **Training.** On aligned crops of {DATA_NOTE.split(';')[0]}: 9,135 training faces, 1,003 held
 out by a fixed hash of the file name (CelebA: its test split). {LOOKS[style][1]}; bfloat16
 autocast, random scale-crop and flip; trained on a 2-core CPU, {steps} steps in all. No
-pretrained network is used anywhere. Reproduce: {RECIPES.get((style, tier), "livecam train --help")}, then
+pretrained network is used anywhere. Reproduce: {recipe}, then
 `livecam train publish training/checkpoints/{style}-{tier}.pt`.
 
 **Variants** (onnxruntime CPU, 1 thread, median of 30 runs; PSNR at 256² on 100 held-out faces
