@@ -48,6 +48,9 @@ class VideoFileSource:
         return capture
 
     def read(self) -> FrameBGR | None:
+        # wait first, then decode: like a camera, the frame appears at its time, and decoding
+        # does not compete with the processing of the frame before it
+        self._pacer.wait()
         ok, image = self._capture.read()
         if not ok and self.loop and self._delivered > 0:
             self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
@@ -57,7 +60,6 @@ class VideoFileSource:
                 raise SourceError(f"video file {self.path} has no decodable frames; is it a "
                                   "video? convert it, e.g. 'ffmpeg -i IN -c:v libx264 out.mp4'")
             return None
-        self._pacer.wait()
         self._delivered += 1
         return image
 
