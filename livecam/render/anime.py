@@ -13,8 +13,7 @@ import cv2
 import numpy as np
 
 from livecam.frame import FrameBGR, Points
-from livecam.render.fairy_tale import _disc, _xdog_lines, face_masks
-from livecam.tracking import mesh_regions as regions
+from livecam.render.fairy_tale import _disc, _xdog_lines, face_masks, irises
 
 
 def _hard_bands(lum: np.ndarray, levels: tuple[float, ...]) -> np.ndarray:  # type: ignore[type-arg]
@@ -59,12 +58,7 @@ def render_anime(image: FrameBGR, landmarks: Points) -> FrameBGR:
     ink = np.array([0.12, 0.08, 0.14], np.float32)
     out = out * (1 - a) + ink * a
 
-    for center, edge in ((regions.RIGHT_IRIS_CENTER, regions.RIGHT_IRIS_EDGE),
-                         (regions.LEFT_IRIS_CENTER, regions.LEFT_IRIS_EDGE)):
-        c = landmarks[center, :2]
-        r = float(np.linalg.norm(landmarks[edge, :2] - c))
-        if r < 1.0:
-            continue
+    for c, r in irises(landmarks):
         iris = _disc(shape, c, 1.1 * r, 0.15 * r)[..., None]
         out = out * (1 - 0.55 * iris)  # large dark irises
         upper = c + np.array([-0.35 * r, -0.4 * r], np.float32)

@@ -86,6 +86,18 @@ def _disc(shape: tuple[int, int], center: npt.NDArray[np.float32], radius: float
     return cv2.GaussianBlur(mask, (0, 0), max(feather, 0.3))
 
 
+def irises(landmarks: Points) -> list[tuple[npt.NDArray[np.float32], float]]:
+    """Centre and radius (pixels) of each iris large enough to paint on."""
+    found = []
+    for center, edge in ((regions.RIGHT_IRIS_CENTER, regions.RIGHT_IRIS_EDGE),
+                         (regions.LEFT_IRIS_CENTER, regions.LEFT_IRIS_EDGE)):
+        c = landmarks[center, :2]
+        r = float(np.linalg.norm(landmarks[edge, :2] - c))
+        if r >= 1.0:
+            found.append((c, r))
+    return found
+
+
 def render_fairy_tale(image: FrameBGR, landmarks: Points, look: FairyTaleLook = FairyTaleLook()
                       ) -> FrameBGR:
     """Paint an aligned face crop in the fairy-tale style.
@@ -152,12 +164,7 @@ def render_fairy_tale(image: FrameBGR, landmarks: Points, look: FairyTaleLook = 
 
     # catchlights: two soft highlights on each iris, from the upper left
     if look.catchlights > 0:
-        for center, edge in ((regions.RIGHT_IRIS_CENTER, regions.RIGHT_IRIS_EDGE),
-                             (regions.LEFT_IRIS_CENTER, regions.LEFT_IRIS_EDGE)):
-            c = landmarks[center, :2]
-            r = float(np.linalg.norm(landmarks[edge, :2] - c))
-            if r < 1.0:
-                continue
+        for c, r in irises(landmarks):
             upper = c + np.array([-0.35 * r, -0.35 * r], np.float32)
             lower = c + np.array([0.32 * r, 0.3 * r], np.float32)
             spots = (_disc(shape, upper, 0.28 * r, 0.1 * r)
