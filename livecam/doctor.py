@@ -72,6 +72,21 @@ def check_mediapipe() -> Check:
                  "models present")
 
 
+def check_models() -> Check:
+    from livecam.errors import ModelError  # noqa: PLC0415
+    from livecam.inference.manifest import load_manifest, models_dir, verify  # noqa: PLC0415
+
+    try:
+        entries = load_manifest()
+        for entry in entries.values():
+            verify(entry, models_dir() / entry.file)
+    except ModelError as exc:
+        return Check("models", "fail", str(exc), "restore models/ from the repository "
+                     "('git checkout -- models') or set LIVECAM_MODELS")
+    styles = sorted({f"{e.style} {e.tier}" for e in entries.values()})
+    return Check("models", "ok", f"{len(entries)} files, sha256 verified ({', '.join(styles)})")
+
+
 def check_audio() -> Check:
     try:
         import sounddevice  # noqa: PLC0415
@@ -87,7 +102,7 @@ def check_audio() -> Check:
 
 
 CHECKS: tuple[Callable[[], Check], ...] = (check_cameras, check_virtual_camera, check_onnxruntime,
-                                           check_mediapipe, check_audio)
+                                           check_mediapipe, check_models, check_audio)
 
 
 def run_checks() -> list[Check]:

@@ -78,6 +78,7 @@ def test_doctor_runs_on_this_machine(capsys, fake_vcam_backend):
     code = main(["doctor"])
     out = capsys.readouterr().out
     assert "virtual camera" in out and "mediapipe" in out and "onnxruntime" in out
+    assert "sha256 verified" in out
     assert code in (0, 1)
 
 
