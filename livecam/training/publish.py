@@ -45,7 +45,8 @@ RECIPES = {
                          "--tier S --size 128 --steps 6000`, then `--size 256 --steps 8000 "
                          "--batch 8`",
     ("fairy-tale", "M"): "`livecam train prepare`, `livecam train stylizer --style fairy-tale "
-                         "--tier M --size 128 --steps 3000`",
+                         "--tier M --size 128 --steps 3000`, then `--size 256 --steps 4000 "
+                         "--batch 8`",
     ("anime", "S"): "`livecam train prepare`, the fairy-tale S recipe, then `livecam train "
                     "anime --tier S --steps 2000 --batch 8`",
 }
