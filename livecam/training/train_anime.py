@@ -29,8 +29,8 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from livecam.training.faces import load_faces
 from livecam.training.stylizer_net import TIERS, Stylizer
-from livecam.training.train_stylizer import (ROOT, PairSampler, _to_tensor, checkpoint_path,
-                                             stylizer_loss)
+from livecam.training.train_stylizer import (ROOT, PairSampler, _to_tensor, augment,
+                                             checkpoint_path, stylizer_loss)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +88,14 @@ class ImageSampler:
     """Random scale-crop and flip of unpaired images."""
 
     def __init__(self, images: npt.NDArray[np.uint8], size: int, seed: int) -> None:
-        dummy_valid = np.full(images.shape[:3], 255, np.uint8)
-        self._pairs = PairSampler(images, images, dummy_valid, size, seed)
+        self.images = images
+        self.size = size
+        self.rng = np.random.default_rng(seed)
 
     def batch(self, n: int) -> torch.Tensor:
-        return self._pairs.batch(n)[0]
+        picks = self.rng.integers(0, len(self.images), n)
+        return _to_tensor(np.stack([augment(self.rng, (self.images[i],), self.size)[0]
+                                    for i in picks]))
 
 
 def train_anime(settings: AnimeSettings, cache_dir: Path = ROOT / "cache") -> Path:

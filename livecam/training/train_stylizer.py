@@ -57,6 +57,22 @@ def _to_tensor(batch_bgr: npt.NDArray[Any]) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(rgb.transpose(0, 3, 1, 2)))
 
 
+def augment(rng: np.random.Generator, arrays: tuple[npt.NDArray[Any], ...], size: int
+            ) -> list[npt.NDArray[Any]]:
+    """One random scale-crop (80–100 % of the side) and flip, applied identically to each array,
+    resized to `size`."""
+    side = arrays[0].shape[0]
+    crop = int(rng.integers(int(side * 0.8), side + 1))
+    x0, y0 = rng.integers(0, side - crop + 1, 2)
+    sl = (slice(y0, y0 + crop), slice(x0, x0 + crop))
+    flip = rng.random() < 0.5
+    parts = []
+    for arr in arrays:
+        part = cv2.resize(arr[sl], (size, size), interpolation=cv2.INTER_AREA)
+        parts.append(part[:, ::-1] if flip else part)
+    return parts
+
+
 class PairSampler:
     """Random scale-crop and flip applied identically to input, target and validity mask."""
 
@@ -68,17 +84,9 @@ class PairSampler:
         self.rng = np.random.default_rng(seed)
 
     def batch(self, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        side = self.images.shape[1]
         xs, ys, ms = [], [], []
         for i in self.rng.integers(0, len(self.images), n):
-            crop = int(self.rng.integers(int(side * 0.8), side + 1))
-            x0, y0 = self.rng.integers(0, side - crop + 1, 2)
-            sl = (slice(y0, y0 + crop), slice(x0, x0 + crop))
-            flip = self.rng.random() < 0.5
-            parts = []
-            for arr in (self.images[i], self.targets[i], self.valid[i]):
-                part = cv2.resize(arr[sl], (self.size, self.size), interpolation=cv2.INTER_AREA)
-                parts.append(part[:, ::-1] if flip else part)
+            parts = augment(self.rng, (self.images[i], self.targets[i], self.valid[i]), self.size)
             xs.append(parts[0])
             ys.append(parts[1])
             ms.append(parts[2])
