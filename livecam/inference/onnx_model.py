@@ -47,10 +47,12 @@ class ImageModel:
     def run(self, images: FrameBGR) -> FrameBGR:
         """Stylise one BGR image whose sides are multiples of 32."""
         h, w = images.shape[:2]
-        if h % 32 or w % 32 or not (self.entry.min_side <= min(h, w)
-                                    and max(h, w) <= self.entry.max_side * 2):
-            raise ModelError(f"{self.entry.name} needs sides that are multiples of 32 within "
-                             f"{self.entry.min_side}–{self.entry.max_side}, got {w}x{h}")
+        # min/max_side is the face-crop range the model was measured on; the whole-frame
+        # background pass may be up to twice as wide
+        longest = 2 * self.entry.max_side
+        if h % 32 or w % 32 or min(h, w) < self.entry.min_side or max(h, w) > longest:
+            raise ModelError(f"{self.entry.name} needs sides that are multiples of 32, at least "
+                             f"{self.entry.min_side} and at most {longest}, got {w}x{h}")
         # one C++ call each way: BGR uint8 HWC ↔ RGB float NCHW in [-1, 1]
         x = cv2.dnn.blobFromImage(images, 1 / 127.5, (w, h), (127.5, 127.5, 127.5),
                                   swapRB=True, crop=False)
