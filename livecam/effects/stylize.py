@@ -112,7 +112,7 @@ class StylizeEffect:
         bw = self.settings.background_width
         if bw == 0:
             return image.copy()
-        bh = _round32(bw * h / w)
+        bh = max(_round32(bw * h / w), 128)  # the models are measured from 128 px up
         small = cv2.resize(image, (bw, bh), interpolation=cv2.INTER_AREA)  # no aliasing
         painted = cv2.resize(self.model.run(small), (w, h), interpolation=cv2.INTER_LINEAR)
         return _mix(image, painted, self.settings.strength)
