@@ -6,14 +6,18 @@ import contextlib
 import logging
 import signal
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from collections.abc import Iterator, Sequence
 
+from livecam.adapt.controller import ControllerSettings, ResolutionController
+from livecam.adapt.ladder import QUALITIES, QUALITY_BOUNDS, build_ladder, nearest_level
 from livecam.bench.record import build_record, write_record
 from livecam.clock import Clock
+from livecam.effects.protocol import Adjustable
 from livecam.effects.registry import build_effect
+from livecam.errors import PresetError
 from livecam.loop.pipeline import LoopSettings, Pipeline
 from livecam.loop.records import FrameRecord
 from livecam.preset import Preset, load_preset
@@ -38,6 +42,11 @@ class RunConfig:
         max_frames: Stop after this many source frames.
         bench_out: Write a benchmark record here when set.
         warmup_frames: Frames left out of the benchmark summary.
+        quality: Bounds the resolution controller moves in ("light", "balanced", "high").
+        adapt: Run the resolution controller; False keeps the preset's resolution.
+        target_fps: Frame rate to hold; None: the source's.
+        tier: Model tier overriding the preset's ("auto", "S", "M", "L").
+        provider: Execution provider overriding the preset's ("auto", "cpu", "cuda", ...).
     """
 
     source: SourceSpec = field(default_factory=SourceSpec)
@@ -46,6 +55,16 @@ class RunConfig:
     max_frames: int | None = None
     bench_out: str | None = None
     warmup_frames: int = 30
+    quality: str = "balanced"
+    adapt: bool = True
+    target_fps: float | None = None
+    tier: str | None = None
+    provider: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.quality not in QUALITIES:
+            raise ValueError(f"quality must be one of {', '.join(QUALITIES)}, got "
+                             f"{self.quality!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +109,13 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
             stack.callback(sink.close)
         trk = tracker or MediaPipeTracker(preset.tracking)
         stack.callback(trk.close)
-        effect = build_effect(preset.effect, preset.effect_settings)
+        target_fps = config.target_fps or (src.fps if 1.0 <= src.fps <= 240.0 else 30.0)
+        effect = build_effect(preset.effect, _effect_settings(preset, config), target_fps)
         stack.callback(effect.close)
+        controller = _controller(effect, config, target_fps)
         settings = LoopSettings(live=config.source.realtime, max_frames=config.max_frames,
                                 keep_records=keep_records, preset=preset.name)
-        pipeline = Pipeline(src, trk, effect, outs, settings, clock)
+        pipeline = Pipeline(src, trk, effect, outs, settings, clock, controller)
         with _stop_on_sigterm(pipeline):
             log.info("running %s through '%s' into %s", src.name, preset.name,
                      ", ".join(s.name for s in outs))
@@ -108,8 +129,40 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
         cfg["source_spec"] = asdict(config.source)
         cfg["effect"] = preset.effect
         cfg["source_fps"] = src.fps
+        cfg["target_fps"] = target_fps
+        choice = getattr(effect, "choice", None)
+        if choice is not None:
+            cfg["model"], cfg["provider"] = choice.entry.name, choice.provider
         record = build_record(cfg, rows, pipeline.captured, config.warmup_frames)
+        if controller is not None:
+            record["resolution_changes"] = [asdict(c) for c in controller.changes]
         bench_path = write_record(config.bench_out, record)
     return RunResult(records=rows, captured=pipeline.captured, dropped=pipeline.dropped,
                      repeated=pipeline.repeated, sink_errors=dict(pipeline.sink_errors),
                      bench_path=bench_path, summary=record.get("summary", {}))
+
+
+def _effect_settings(preset: Preset, config: RunConfig) -> Any:
+    """The preset's effect settings with the command line's tier and provider applied."""
+    overrides = {k: v for k, v in (("tier", config.tier), ("provider", config.provider))
+                 if v is not None}
+    if not overrides:
+        return preset.effect_settings
+    missing = [k for k in overrides if not hasattr(preset.effect_settings, k)]
+    if missing:
+        raise PresetError(f"--{missing[0]} applies to presets that run a model; "
+                          f"'{preset.name}' ({preset.effect}) has none")
+    return replace(preset.effect_settings, **overrides)
+
+
+def _controller(effect: object, config: RunConfig, target_fps: float
+                ) -> ResolutionController | None:
+    """The resolution controller for an adjustable effect, started on the rung nearest the
+    preset's resolution within the quality bounds."""
+    if not config.adapt or not isinstance(effect, Adjustable):
+        return None
+    ladder = build_ladder(QUALITY_BOUNDS[config.quality])
+    controller = ResolutionController(ladder, nearest_level(ladder, effect.resolution),
+                                      ControllerSettings(target_fps=target_fps))
+    effect.set_resolution(controller.level.face_side, controller.level.background_width)
+    return controller

@@ -11,7 +11,9 @@ from typing import Any
 from collections.abc import Sequence
 
 from livecam import __version__
+from livecam.adapt.ladder import QUALITIES
 from livecam.errors import LivecamError
+from livecam.inference.device_profile import PROVIDERS as PROVIDER_NAMES
 from livecam.sinks.factory import SINK_FORMS
 from livecam.sources.factory import SourceSpec
 
@@ -50,6 +52,18 @@ def _add_run_args(p: argparse.ArgumentParser, default_sinks: list[str]) -> None:
                    help="do not pace files in real time; process every frame (offline mode)")
     p.add_argument("--max-frames", type=_positive_int, default=None,
                    help="stop after this many source frames")
+    p.add_argument("--quality", choices=QUALITIES, default="balanced",
+                   help="resolution range the controller may use: light (weak laptops, "
+                        "games beside), balanced (default), high (desktops, GPUs)")
+    p.add_argument("--no-adapt", dest="adapt", action="store_false",
+                   help="keep the preset's resolution instead of adapting it to hold the "
+                        "frame rate")
+    p.add_argument("--target-fps", type=float, default=None,
+                   help="frame rate to hold (default: the source's)")
+    p.add_argument("--tier", choices=("auto", "S", "M", "L"), default=None,
+                   help="model tier, overriding the preset (auto: from the device profile)")
+    p.add_argument("--provider", choices=("auto", *PROVIDER_NAMES), default=None,
+                   help="onnxruntime execution provider, overriding the preset")
     p.set_defaults(default_sinks=default_sinks)
 
 
@@ -92,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     stylizer.add_argument("--size", type=int, default=128, help="training crop side")
     stylizer.add_argument("--steps", type=int, default=6000, help="total steps (resumes)")
     stylizer.add_argument("--batch", type=int, default=16)
+    stylizer.add_argument("--threads", type=int, default=2, help="CPU threads for training")
     anime = train_sub.add_parser("anime", help="adversarial anime training from the "
                                  "fairy-tale weights")
     anime.add_argument("--tier", default="S", choices=("S", "M", "L"))
@@ -99,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     anime.add_argument("--batch", type=int, default=8)
     anime.add_argument("--structure-weight", type=float, default=10.0)
     anime.add_argument("--adversarial-weight", type=float, default=0.1)
+    anime.add_argument("--threads", type=int, default=2, help="CPU threads for training")
     anime.add_argument("--structure", choices=("renderer", "input"), default="renderer",
                        help="structure target: the anime reference renderer (paired) or the "
                             "blurred input")
@@ -107,7 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--models", default="models")
 
     sub.add_parser("presets", help="list presets")
-    sub.add_parser("doctor", help="check cameras, virtual camera, models and devices")
+    doctor = sub.add_parser("doctor", help="check cameras, virtual camera, models and devices")
+    doctor.add_argument("--probe", action="store_true",
+                        help="measure every model variant again (after a hardware change)")
     return parser
 
 
@@ -133,7 +151,9 @@ def _cmd_run(args: argparse.Namespace, bench_out: str | None, warmup: int) -> in
 
     config = RunConfig(source=_spec(args), preset=args.preset,
                        sinks=tuple(args.sinks or args.default_sinks),
-                       max_frames=args.max_frames, bench_out=bench_out, warmup_frames=warmup)
+                       max_frames=args.max_frames, bench_out=bench_out, warmup_frames=warmup,
+                       quality=args.quality, adapt=args.adapt, target_fps=args.target_fps,
+                       tier=args.tier, provider=args.provider)
     result = run(config)
     print(f"livecam: {len(result.records) if bench_out else result.captured} frames, "
           f"{result.dropped} dropped as stale, {result.repeated} repeated while the source "
@@ -189,13 +209,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
         print(train_anime(AnimeSettings(tier=args.tier, steps=args.steps, batch=args.batch,
                                         structure_weight=args.structure_weight,
                                         adversarial_weight=args.adversarial_weight,
-                                        structure=args.structure), cache))
+                                        structure=args.structure, threads=args.threads),
+                                        cache))
         return 0
     if args.train_command == "stylizer":
         from livecam.training.train_stylizer import TrainSettings, train  # noqa: PLC0415
 
         print(train(TrainSettings(style=args.style, tier=args.tier, size=args.size,
-                                  steps=args.steps, batch=args.batch), cache))
+                                  steps=args.steps, batch=args.batch,
+                                  threads=args.threads), cache))
         return 0
     from livecam.training.publish import publish  # noqa: PLC0415
 
@@ -216,10 +238,10 @@ def _cmd_presets() -> int:
     return 0
 
 
-def _cmd_doctor() -> int:
+def _cmd_doctor(probe: bool) -> int:
     from livecam.doctor import format_checks, run_checks  # noqa: PLC0415
 
-    checks = run_checks()
+    checks = run_checks(probe)
     print(format_checks(checks))
     return 1 if any(c.status == "fail" for c in checks if c.name != "virtual camera") else 0
 
@@ -241,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "presets":
             return _cmd_presets()
         if args.command == "doctor":
-            return _cmd_doctor()
+            return _cmd_doctor(args.probe)
     except LivecamError as exc:
         print(f"livecam: error: {exc}", file=sys.stderr)
         return 2

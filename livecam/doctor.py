@@ -87,6 +87,36 @@ def check_models() -> Check:
     return Check("models", "ok", f"{len(entries)} files, sha256 verified ({', '.join(styles)})")
 
 
+def check_compute(refresh: bool = False) -> Check:
+    """The device profile: usable providers, each model variant's measured time, the choice."""
+    from livecam.bench.machine import cpu_model, usable_cores  # noqa: PLC0415
+    from livecam.errors import ModelError  # noqa: PLC0415
+    from livecam.inference.device_profile import (PROBE_SIDE, choose,  # noqa: PLC0415
+                                                  load_profile)
+    from livecam.inference.manifest import load_manifest  # noqa: PLC0415
+
+    try:
+        styles = sorted({(e.family, e.style) for e in load_manifest().values()})
+        lines, measured = [], 0
+        profile = None
+        for family, style in styles:
+            profile = load_profile(family, style, refresh=refresh and measured == 0)
+            measured += profile.measured_now
+            picked = choose(family, style)
+            times = ", ".join(f"{t.tier} {t.precision}/{t.provider} {t.ms:.1f}"
+                              for t in sorted(profile.timings, key=lambda t: t.ms))
+            lines.append(f"{style}: runs {picked.entry.tier} {picked.entry.precision} on "
+                         f"{picked.provider} ({times} ms at {PROBE_SIDE}²)")
+    except ModelError as exc:
+        return Check("compute", "fail", str(exc))
+    assert profile is not None
+    unusable = "".join(f"; {p} unusable: {why}" for p, why in profile.unusable.items())
+    head = (f"{cpu_model()}, {usable_cores()} cores; providers: {', '.join(profile.providers)}"
+            f"{unusable}; {'measured now' if measured else 'cached profile'} "
+            "('livecam doctor --probe' measures again)")
+    return Check("compute", "ok", "\n".join([head, *lines]))
+
+
 def check_audio() -> Check:
     try:
         import sounddevice  # noqa: PLC0415
@@ -102,18 +132,23 @@ def check_audio() -> Check:
 
 
 CHECKS: tuple[Callable[[], Check], ...] = (check_cameras, check_virtual_camera, check_onnxruntime,
-                                           check_mediapipe, check_models, check_audio)
+                                           check_mediapipe, check_models, check_compute,
+                                           check_audio)
 
 
-def run_checks() -> list[Check]:
-    return [check() for check in CHECKS]
+def run_checks(probe: bool = False) -> list[Check]:
+    """Every check; `probe` measures the models again instead of reading the profile."""
+    return [check_compute(refresh=True) if check is check_compute and probe else check()
+            for check in CHECKS]
 
 
 def format_checks(checks: list[Check]) -> str:
     marks = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
     lines = []
     for c in checks:
-        lines.append(f"[{marks[c.status]}] {c.name:15s} {c.detail}")
+        first, *more = c.detail.split("\n")
+        lines.append(f"[{marks[c.status]}] {c.name:15s} {first}")
+        lines.extend(f"       {'':15s} {line}" for line in more)
         if c.fix:
             lines.append(f"       {'':15s} fix: {c.fix}")
     return "\n".join(lines)

@@ -7,7 +7,6 @@ Built-in presets ship inside the package; a file of the same name in the user's 
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 from importlib import resources
@@ -17,6 +16,7 @@ from typing import Any
 from livecam.config_tables import build_settings, did_you_mean
 from livecam.effects.registry import EFFECT_KINDS, EFFECTS
 from livecam.errors import PresetError
+from livecam.paths import user_preset_dir
 from livecam.tracking.settings import TrackingSettings
 
 if sys.version_info >= (3, 11):
@@ -46,15 +46,6 @@ class Preset:
     effect_settings: Any
     tracking: TrackingSettings
     path: str
-
-
-def user_preset_dir() -> Path:
-    """The folder whose presets override the built-in ones."""
-    home = os.environ.get("LIVECAM_HOME")
-    if home:
-        return Path(home) / "presets"
-    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(config) / "livecam" / "presets"
 
 
 def _builtin_files() -> dict[str, Any]:

@@ -1,7 +1,8 @@
 import pytest
 
 from livecam.errors import PresetError
-from livecam.preset import available_presets, load_preset, parse_preset, user_preset_dir
+from livecam.paths import user_preset_dir
+from livecam.preset import available_presets, load_preset, parse_preset
 
 
 def test_every_builtin_preset_loads_with_a_description():

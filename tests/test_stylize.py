@@ -62,10 +62,13 @@ def test_no_face_still_paints_the_background(demo_frames):
 
 def test_resolution_knob_rounds_to_a_multiple_of_32(demo_frames):
     effect = StylizeEffect(StylizeSettings(face_side=192))
-    effect.set_resolution(200)
-    assert effect.resolution == 192
+    effect.set_resolution(200, 300)
+    assert (effect.resolution, effect.background_width) == (192, 288)
     image, faces = demo_frames[0]
     assert effect.apply(Frame(image, 0, 0.0), faces).shape == image.shape
+    kept = StylizeEffect(StylizeSettings(background_width=0))
+    kept.set_resolution(256, 320)   # a preset without a painted background keeps none
+    assert (kept.resolution, kept.background_width) == (256, 0)
 
 
 def test_head_mask_is_feathered():
@@ -84,6 +87,8 @@ def test_bad_stylize_settings_are_explained():
         StylizeSettings(face_side=200)
     with pytest.raises(PresetError, match="strength must be 0 to 1"):
         StylizeSettings(strength=1.5)
+    with pytest.raises(PresetError, match="provider must be auto or one of"):
+        StylizeSettings(provider="gpu")
 
 
 def test_every_face_of_a_group_is_stylised(data_dir):

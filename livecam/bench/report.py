@@ -20,7 +20,15 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 
 
 COLUMNS = ("run", "source", "preset", "fps", "lat p50", "lat p95", "lat p99", "track p50",
-           "effect p50", "dropped", "cores")
+           "effect p50", "dropped", "face px", "changes", "cores")
+
+
+def _resolution_column(rec: dict[str, Any]) -> tuple[str, str]:
+    """Face crop sides seen over the run ("192" or "160-256") and controller changes."""
+    sides = sorted({f["resolution"] for f in rec["frames"] if f.get("resolution")})
+    span = "-" if not sides else str(sides[0]) if len(sides) == 1 else f"{sides[0]}-{sides[-1]}"
+    changes = rec.get("resolution_changes")
+    return span, "off" if changes is None and sides else str(len(changes or []))
 
 
 def comparison_table(runs: Sequence[tuple[str, dict[str, Any]]]) -> str:
@@ -37,6 +45,7 @@ def comparison_table(runs: Sequence[tuple[str, dict[str, Any]]]) -> str:
             _fmt(_get(s, "stages_ms", "track", "p50")),
             _fmt(_get(s, "stages_ms", "effect", "p50")),
             str(s.get("dropped_frames", "-")),
+            *_resolution_column(rec),
             str(rec.get("machine", {}).get("cores", "-")),
         ))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(COLUMNS))]
@@ -62,12 +71,14 @@ def plot_runs(runs: Sequence[tuple[str, dict[str, Any]]], path: str | Path) -> P
         work = [f["stages_ms"].get("track", 0) + f["stages_ms"].get("effect", 0) for f in frames]
         axes[1].plot(t, work, lw=0.8, label=name)
         if has_resolution:
-            axes[2].step(t, [f.get("resolution") or 0 for f in frames], where="post", lw=1.0,
-                         label=name)
+            (line,) = axes[2].step(t, [f.get("resolution") or 0 for f in frames], where="post",
+                                   lw=1.0, label=name)
+            axes[2].step(t, [f.get("background_width") or 0 for f in frames], where="post",
+                         lw=0.8, ls="--", color=line.get_color())
     axes[0].set_ylabel("capture→output ms")
     axes[1].set_ylabel("track+effect ms")
     if has_resolution:
-        axes[2].set_ylabel("inference px")
+        axes[2].set_ylabel("face px (—)\nbackground px (--)")
     axes[-1].set_xlabel("time in run (s)")
     for ax in axes:
         ax.grid(alpha=0.3)

@@ -21,3 +21,14 @@ class Effect(Protocol):
     def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class Adjustable(Protocol):
+    """An effect whose inference resolution may change between frames: the knob the
+    resolution controller turns. Called on the processing thread, between `apply` calls."""
+
+    resolution: int          # face crop side, pixels
+    background_width: int    # whole-frame pass width, pixels (0: none)
+
+    def set_resolution(self, face_side: int, background_width: int) -> None: ...

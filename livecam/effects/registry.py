@@ -23,17 +23,18 @@ class NoSettings:
 @dataclass(frozen=True, slots=True)
 class EffectEntry:
     settings: type[Any]
-    build: Callable[[Any], Effect]
+    build: Callable[[Any, float], Effect]   # (settings, target fps)
 
 
 EFFECTS: dict[str, EffectEntry] = {
-    "passthrough": EffectEntry(NoSettings, lambda _settings: Passthrough()),
-    "landmarks": EffectEntry(LandmarksSettings, lambda settings: LandmarksEffect(settings)),
-    "stylize": EffectEntry(StylizeSettings, lambda settings: StylizeEffect(settings)),
+    "passthrough": EffectEntry(NoSettings, lambda _settings, _fps: Passthrough()),
+    "landmarks": EffectEntry(LandmarksSettings, lambda settings, _fps: LandmarksEffect(settings)),
+    "stylize": EffectEntry(StylizeSettings, StylizeEffect),
 }
 assert set(EFFECTS) == set(EFFECT_KINDS)
 
 
-def build_effect(kind: str, settings: Any) -> Effect:
-    """A ready-to-run effect of `kind`; any model is loaded and warmed here, not in `apply`."""
-    return EFFECTS[kind].build(settings)
+def build_effect(kind: str, settings: Any, target_fps: float = 30.0) -> Effect:
+    """A ready-to-run effect of `kind`; any model is chosen for `target_fps`, loaded and
+    warmed here, not in `apply`."""
+    return EFFECTS[kind].build(settings, target_fps)

@@ -9,6 +9,7 @@ shows. Both passes use one network, so colours agree by construction.
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,9 +23,11 @@ from livecam.errors import PresetError
 from livecam.frame import Face, Frame, FrameBGR, Points
 from livecam.geometry.align import Affine, align_face
 from livecam.geometry.face_shape import FaceReshaper, ShapeSettings
-from livecam.inference.manifest import find_model
+from livecam.inference.device_profile import PROVIDERS, choose, session_providers
 from livecam.inference.onnx_model import ImageModel
 from livecam.tracking.mesh_topology import FACE_OVAL
+
+log = logging.getLogger("livecam.stylize")
 
 HEAD_SCALE = 1.3   # paste mask: the face oval grown about its centre to take in hair and ears
 
@@ -35,11 +38,14 @@ class StylizeSettings:
 
     Attributes:
         style: Model style in models/manifest.toml ("fairy-tale").
-        tier: Model tier ("S", "M", "L").
-        precision: "float32", "int8", "float16", or "auto" for the manifest's first listed.
-        face_side: Face crop side in pixels, a multiple of 32 from 128 to 512.
-        background_width: Width of the low-resolution whole-frame pass (multiple of 32); 0
-            keeps the camera background.
+        tier: Model tier ("S", "M", "L"), or "auto" to choose from this machine's measured
+            device profile (`livecam doctor` shows it).
+        precision: "float32", "int8", "float16", or "auto" (the tier's fastest within 1 dB).
+        provider: onnxruntime execution provider ("cpu", "cuda", ...), or "auto".
+        face_side: Face crop side in pixels, a multiple of 32 from 128 to 512; where the
+            resolution controller starts (fixed with `--no-adapt`).
+        background_width: Width of the low-resolution whole-frame pass (multiple of 32), also
+            moved by the controller; 0 keeps the camera background.
         strength: 0 = camera image, 1 = fully stylised.
         threads: onnxruntime threads.
         max_faces: Faces stylised at high resolution (largest first).
@@ -47,8 +53,9 @@ class StylizeSettings:
     """
 
     style: str = "fairy-tale"
-    tier: str = "S"
+    tier: str = "auto"
     precision: str = "auto"
+    provider: str = "auto"
     face_side: int = 192
     background_width: int = 256
     strength: float = 1.0
@@ -66,8 +73,11 @@ class StylizeSettings:
                               f"128 to 1024, got {self.background_width}")
         if not 0.0 <= self.strength <= 1.0:
             raise PresetError(f"stylize.strength must be 0 to 1, got {self.strength}")
-        if self.tier not in ("S", "M", "L"):
-            raise PresetError(f"stylize.tier must be S, M or L, got {self.tier!r}")
+        if self.tier not in ("auto", "S", "M", "L"):
+            raise PresetError(f"stylize.tier must be auto, S, M or L, got {self.tier!r}")
+        if self.provider != "auto" and self.provider not in PROVIDERS:
+            raise PresetError(f"stylize.provider must be auto or one of {', '.join(PROVIDERS)}, "
+                              f"got {self.provider!r}")
         if self.precision not in ("auto", "float32", "float16", "int8"):
             raise PresetError("stylize.precision must be auto, float32, float16 or int8, got "
                               f"{self.precision!r}")
@@ -92,24 +102,32 @@ def _round32(value: float) -> int:
 class StylizeEffect:
     """Stylises frames with one of the project's style networks."""
 
-    def __init__(self, settings: StylizeSettings) -> None:
+    def __init__(self, settings: StylizeSettings, target_fps: float = 30.0) -> None:
         self.settings = settings
         self.name = f"stylize:{settings.style}"
-        precision = None if settings.precision == "auto" else settings.precision
-        entry, path = find_model("stylizer", settings.style, settings.tier, precision)
-        self.model = ImageModel(entry, path, threads=settings.threads)
+        self.choice = choose("stylizer", settings.style, tier=settings.tier,
+                             precision=settings.precision, provider=settings.provider,
+                             target_fps=target_fps)
+        log.info("%s: %s on %s (%s)", self.name, self.choice.entry.name, self.choice.provider,
+                 self.choice.reason)
+        self.model = ImageModel(self.choice.entry, self.choice.path, threads=settings.threads,
+                                providers=session_providers(self.choice.provider))
         self.resolution = settings.face_side
+        self.background_width = settings.background_width
         self._reshapers: dict[int, FaceReshaper] = {}
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-background")
         self.model.warm_up(self.resolution)
 
-    def set_resolution(self, face_side: int) -> None:
-        """Change the face crop size live (the resolution controller's knob)."""
+    def set_resolution(self, face_side: int, background_width: int) -> None:
+        """Change the face crop side and background width live (the controller's knob); a
+        preset without a painted background keeps none."""
         self.resolution = _round32(min(max(face_side, 128), 512))
+        if self.settings.background_width:
+            self.background_width = _round32(min(max(background_width, 128), 1024))
 
     def _background(self, image: FrameBGR) -> FrameBGR:
         h, w = image.shape[:2]
-        bw = self.settings.background_width
+        bw = self.background_width
         if bw == 0:
             return image.copy()
         bh = max(_round32(bw * h / w), 128)  # the models are measured from 128 px up

@@ -42,6 +42,7 @@ class ModelEntry:
     data: str
     licence: str
     card: str
+    quality_db: float = 0.0   # PSNR at 256² against the style's reference renderer, held out
 
 
 def models_dir() -> Path:

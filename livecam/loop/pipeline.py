@@ -13,8 +13,9 @@ import threading
 from dataclasses import dataclass
 from collections.abc import Sequence
 
+from livecam.adapt.controller import ResolutionController
 from livecam.clock import Clock, MonotonicClock
-from livecam.effects.protocol import Effect
+from livecam.effects.protocol import Adjustable, Effect
 from livecam.errors import LivecamError, SinkError, SourceError, SourceLost
 from livecam.frame import Face, Frame, FrameBGR
 from livecam.loop.records import FrameRecord, RecordLog
@@ -62,16 +63,19 @@ class Pipeline:
     """Runs one source through a tracker and an effect into sinks.
 
     The pipeline owns none of its parts: the caller opens them and closes them after `run`.
+    With a `controller`, an `Adjustable` effect's resolution follows it frame by frame.
     """
 
     def __init__(self, source: Source, tracker: Tracker, effect: Effect, sinks: Sequence[Sink],
-                 settings: LoopSettings | None = None, clock: Clock | None = None) -> None:
+                 settings: LoopSettings | None = None, clock: Clock | None = None,
+                 controller: ResolutionController | None = None) -> None:
         self.source = source
         self.tracker = tracker
         self.effect = effect
         self.sinks: list[Sink] = list(sinks)
         self.settings = settings or LoopSettings()
         self.clock = clock or MonotonicClock()
+        self.controller = controller if isinstance(effect, Adjustable) else None
         self.records = RecordLog(keep_all=self.settings.keep_records)
         self.effect_on = True
         self.captured = 0
@@ -209,13 +213,27 @@ class Pipeline:
                                   self.effect.name, exc)
             done_s = self.clock.now_s()
             rec.stages_ms["effect"] = (done_s - tracked_s) * 1000.0
-            rec.resolution = getattr(self.effect, "resolution", None) if self.effect_on else None
+            if self.effect_on and isinstance(self.effect, Adjustable):
+                rec.resolution = self.effect.resolution
+                rec.background_width = self.effect.background_width
+                self._adapt(rec)
             work.faces, work.image, work.processed_s = faces, image, done_s
             if not self._output_slot.put(work):
                 break
             if self._stop.is_set() and self.settings.live:
                 break
         self._output_slot.close()
+
+    def _adapt(self, rec: FrameRecord) -> None:
+        if self.controller is None:
+            return
+        level = self.controller.observe(rec.index, rec.stages_ms["track"],
+                                        rec.stages_ms["effect"], rec.dropped_before)
+        if level is not None:
+            assert isinstance(self.effect, Adjustable)
+            self.effect.set_resolution(level.face_side, level.background_width)
+            log.info("resolution %d px face, %d px background (%s)", level.face_side,
+                     level.background_width, self.controller.changes[-1].reason)
 
     # output ----------------------------------------------------------------------------------
     def _open_sinks(self, frame: Frame) -> None:

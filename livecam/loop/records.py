@@ -23,7 +23,8 @@ class FrameRecord:
         dropped_before: Frames dropped since the previous delivered frame (stale frames).
         repeated: The source was lost and this is its last frame again.
         effect_on: Whether the effect was applied.
-        resolution: The effect's inference resolution, when it has one.
+        resolution: The effect's face crop side, when it has one.
+        background_width: The effect's background pass width, when it has one.
     """
 
     index: int
@@ -37,6 +38,7 @@ class FrameRecord:
     repeated: bool = False
     effect_on: bool = True
     resolution: int | None = None
+    background_width: int | None = None
 
     @property
     def latency_ms(self) -> float:

@@ -148,8 +148,7 @@ def publish(weights: Path, models: Path, cache_dir: Path) -> list[VariantReport]
             name=name, file=r.path.name, family="stylizer", style=style, tier=tier,
             precision=r.precision, min_side=128, max_side=512, size_bytes=r.size_bytes,
             sha256=sha256_of(r.path), params=params, data=DATA_NOTE.format(style=style),
-            licence=LICENCE,
-            card=f"{base}.md")
+            licence=LICENCE, card=f"{base}.md", quality_db=round(r.psnr_vs_teacher, 2))
     write_manifest(models, entries)
     write_card(models / f"{base}.md", style, tier, params, saved.get("step", 0), reports,
                order[0].precision)
