@@ -6,23 +6,30 @@ import contextlib
 import logging
 import signal
 import threading
+import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from livecam.adapt.controller import ControllerSettings, ResolutionController
 from livecam.adapt.ladder import QUALITIES, QUALITY_BOUNDS, build_ladder, nearest_level
 from livecam.bench.record import build_record, write_record
 from livecam.clock import Clock
-from livecam.effects.protocol import Adjustable
+from livecam.control.hotkeys import GlobalHotkeys, check_bindings
+from livecam.control.live import ACTION_HELP, EffectBuilder, LiveControl, require_presets
+from livecam.control.server import ControlServer
+from livecam.control.settings import load_config
+from livecam.control.token import load_or_create_token
+from livecam.effects.protocol import Adjustable, Effect
 from livecam.effects.registry import build_effect
-from livecam.errors import PresetError
+from livecam.errors import ControlError, PresetError
 from livecam.loop.pipeline import LoopSettings, Pipeline
 from livecam.loop.records import FrameRecord
-from livecam.preset import Preset, load_preset
+from livecam.preset import Preset, available_presets, load_preset
 from livecam.sinks.factory import open_sink
 from livecam.sinks.protocol import Sink
+from livecam.sinks.window import WindowSink
 from livecam.sources.factory import SourceSpec, open_source
 from livecam.sources.protocol import Source
 from livecam.tracking.mediapipe_mesh import MediaPipeTracker
@@ -47,6 +54,10 @@ class RunConfig:
         target_fps: Frame rate to hold; None: the source's.
         tier: Model tier overriding the preset's ("auto", "S", "M", "L").
         provider: Execution provider overriding the preset's ("auto", "cpu", "cuda", ...).
+        control: Serve the local control API and web panel.
+        control_port: Its port, overriding livecam.toml.
+        hotkeys: Listen for global hotkeys.
+        switch_every_s: Step to the next preset this often (benchmarks of switching).
     """
 
     source: SourceSpec = field(default_factory=SourceSpec)
@@ -60,6 +71,10 @@ class RunConfig:
     target_fps: float | None = None
     tier: str | None = None
     provider: str | None = None
+    control: bool = False
+    control_port: int | None = None
+    hotkeys: bool = False
+    switch_every_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.quality not in QUALITIES:
@@ -93,11 +108,13 @@ def _stop_on_sigterm(pipeline: Pipeline) -> Iterator[None]:
 
 
 def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | None = None,
-        sinks: Sequence[Sink] | None = None, clock: Clock | None = None) -> RunResult:
+        sinks: Sequence[Sink] | None = None, clock: Clock | None = None,
+        started: Callable[[LiveControl], object] | None = None) -> RunResult:
     """Open the source, tracker, effect and sinks, run the loop, and close everything.
 
     Parts passed in (tests, tools) are used instead of the ones the config names, and are
-    closed here too.
+    closed here too. `started` is handed the stream's live control just before the loop
+    starts (tools embedding livecam use it to drive or stop the stream).
     """
     preset: Preset = load_preset(config.preset)
     keep_records = config.bench_out is not None
@@ -116,6 +133,16 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
         settings = LoopSettings(live=config.source.realtime, max_frames=config.max_frames,
                                 keep_records=keep_records, preset=preset.name)
         pipeline = Pipeline(src, trk, effect, outs, settings, clock, controller)
+        stack.callback(lambda: pipeline.effect.close())   # the one running at the end
+
+        def build(name: str) -> tuple[Effect, ResolutionController | None]:
+            other = load_preset(name)
+            made = build_effect(other.effect, _effect_settings(other, config), target_fps)
+            return made, _controller(made, config, target_fps)
+
+        control = _live_control(stack, pipeline, build, config, outs)
+        if started is not None:
+            started(control)
         with _stop_on_sigterm(pipeline):
             log.info("running %s through '%s' into %s", src.name, preset.name,
                      ", ".join(s.name for s in outs))
@@ -140,6 +167,55 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
     return RunResult(records=rows, captured=pipeline.captured, dropped=pipeline.dropped,
                      repeated=pipeline.repeated, sink_errors=dict(pipeline.sink_errors),
                      bench_path=bench_path, summary=record.get("summary", {}))
+
+
+def _live_control(stack: contextlib.ExitStack, pipeline: Pipeline, build: EffectBuilder,
+                  config: RunConfig, sinks: Sequence[Sink]) -> LiveControl:
+    """The switches, and whatever drives them: control server, global hotkeys, window keys
+    and, for benchmarks, a timer."""
+    user = load_config()
+    presets = require_presets(user.control.presets, list(available_presets()), user.path)
+    control = LiveControl(pipeline, presets, build, user.control)
+    stack.callback(control.close)
+
+    def perform(action: str) -> None:
+        outcome = control.perform(action)
+        (log.info if outcome.ok else log.warning)("%s", outcome.message)
+
+    combos, conflicts = check_bindings(user.hotkeys.bindings())
+    for conflict in conflicts:
+        log.warning("hotkeys (%s): %s", user.path, conflict)
+    for sink in sinks:
+        if isinstance(sink, WindowSink):
+            sink.on_key = perform
+            sink.help_lines = [f"{c.text}  {ACTION_HELP[a]}" for a, c in combos.items()
+                               if not a.startswith("preset_")] + ["ctrl+alt+1..9  presets"]
+    if config.hotkeys:
+        try:
+            hotkeys = GlobalHotkeys(combos, perform)
+            stack.callback(hotkeys.close)
+            log.info("global hotkeys on ('livecam hotkeys' lists them)")
+        except ControlError as exc:
+            log.warning("%s", exc)
+    if config.control:
+        server = ControlServer(control, load_or_create_token(),
+                               config.control_port or user.control.port)
+        server.start()
+        stack.callback(server.close)
+        log.info("control panel: %s", server.panel_url())
+    if config.switch_every_s:
+        timer = threading.Thread(target=_switch_on_a_timer,
+                                 args=(control, config.switch_every_s), daemon=True,
+                                 name="livecam-switch-timer")
+        timer.start()
+    return control
+
+
+def _switch_on_a_timer(control: LiveControl, every_s: float) -> None:
+    while not control.pipeline.stopping:
+        time.sleep(every_s)
+        if not control.pipeline.stopping:
+            control.step_preset(1)
 
 
 def _effect_settings(preset: Preset, config: RunConfig) -> Any:

@@ -78,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_args(run, ["virtualcam"])
     run.add_argument("--bench-out", default=None, metavar="PATH",
                      help="also record this run as a benchmark JSON")
+    run.add_argument("--no-control", dest="control", action="store_false",
+                     help="do not serve the control API and web panel")
+    run.add_argument("--control-port", type=int, default=None,
+                     help="control API port (default from livecam.toml: 8787)")
+    run.add_argument("--no-hotkeys", dest="hotkeys", action="store_false",
+                     help="do not listen for global hotkeys")
+    run.set_defaults(switch_every=None)
 
     bench = sub.add_parser("bench", help="record a benchmark run, or compare runs with "
                            "'bench report RUN...'")
@@ -86,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="record path (default bench-runs/<time>.json)")
     bench.add_argument("--warmup-frames", type=int, default=30,
                        help="frames left out of the summary (default 30)")
+    bench.add_argument("--switch-every", type=float, default=None, metavar="SECONDS",
+                       help="step to the next preset this often (measures switching)")
+    bench.set_defaults(control=False, control_port=None, hotkeys=False)
     bench_sub = bench.add_subparsers(dest="bench_command", required=False)
     report = bench_sub.add_parser("report", help="compare benchmark records")
     report.add_argument("runs", nargs="+", help="benchmark JSON files")
@@ -123,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--models", default="models")
 
     sub.add_parser("presets", help="list presets")
+    sub.add_parser("hotkeys", help="list the hotkeys, their conflicts and the window keys")
     doctor = sub.add_parser("doctor", help="check cameras, virtual camera, models and devices")
     doctor.add_argument("--probe", action="store_true",
                         help="measure every model variant again (after a hardware change)")
@@ -153,7 +164,9 @@ def _cmd_run(args: argparse.Namespace, bench_out: str | None, warmup: int) -> in
                        sinks=tuple(args.sinks or args.default_sinks),
                        max_frames=args.max_frames, bench_out=bench_out, warmup_frames=warmup,
                        quality=args.quality, adapt=args.adapt, target_fps=args.target_fps,
-                       tier=args.tier, provider=args.provider)
+                       tier=args.tier, provider=args.provider, control=args.control,
+                       control_port=args.control_port, hotkeys=args.hotkeys,
+                       switch_every_s=args.switch_every)
     result = run(config)
     print(f"livecam: {len(result.records) if bench_out else result.captured} frames, "
           f"{result.dropped} dropped as stale, {result.repeated} repeated while the source "
@@ -238,6 +251,27 @@ def _cmd_presets() -> int:
     return 0
 
 
+def _cmd_hotkeys() -> int:
+    from livecam.control.hotkeys import (WINDOW_KEYS, check_bindings,  # noqa: PLC0415
+                                         global_hotkeys_unavailable)
+    from livecam.control.live import ACTION_HELP  # noqa: PLC0415
+    from livecam.control.settings import config_path, load_config  # noqa: PLC0415
+
+    user = load_config()
+    combos, conflicts = check_bindings(user.hotkeys.bindings())
+    print(f"hotkeys from {user.path} (your file: {config_path()})")
+    for action, combo in combos.items():
+        print(f"  {combo.text:24s} {ACTION_HELP[action]}")
+    for conflict in conflicts:
+        print(f"  conflict: {conflict}")
+    why = global_hotkeys_unavailable()
+    print("global hotkeys: " + (f"unavailable here ({why})" if why else "available"))
+    print("preview window keys: " + ", ".join(f"{k} {ACTION_HELP[a]}" for k, a in
+                                              WINDOW_KEYS.items() if not k.isdigit())
+          + ", 1-9 presets, k key list, q quit")
+    return 0
+
+
 def _cmd_doctor(probe: bool) -> int:
     from livecam.doctor import format_checks, run_checks  # noqa: PLC0415
 
@@ -262,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_train(args)
         if args.command == "presets":
             return _cmd_presets()
+        if args.command == "hotkeys":
+            return _cmd_hotkeys()
         if args.command == "doctor":
             return _cmd_doctor(args.probe)
     except LivecamError as exc:

@@ -23,6 +23,8 @@ def _describe(tp: Any) -> str:
     origin = get_origin(tp)
     if origin is typing.Literal:
         return " or ".join(repr(a) for a in get_args(tp))
+    if origin is tuple and get_args(tp)[-1] is Ellipsis:
+        return f"a list of {_describe(get_args(tp)[0])}s"
     if origin is tuple:
         return f"a list of {len(get_args(tp))} numbers"
     return {bool: "true or false", int: "an integer", float: "a number",
@@ -43,6 +45,10 @@ def _coerce(value: Any, tp: Any) -> Any:
             except ValueError:
                 continue
         raise ValueError
+    if origin is tuple and get_args(tp)[-1] is Ellipsis:
+        if not isinstance(value, list):
+            raise ValueError
+        return tuple(_coerce(v, get_args(tp)[0]) for v in value)
     if origin is tuple:
         args = get_args(tp)
         if not isinstance(value, list) or len(value) != len(args):

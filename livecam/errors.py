@@ -9,6 +9,8 @@ Every error a user can cause derives from one root, so the CLI can print it and 
     ├── ModelError         a model file is missing, corrupt or fails to load
     ├── PresetError        a preset is unknown or malformed
     ├── SinkError          virtual camera, window or recording cannot be opened or written
+    ├── ConfigError        the user's livecam.toml (control, hotkeys) is malformed
+    ├── ControlError       hotkeys or the control server cannot start
     └── BenchError         a benchmark record is unreadable
 
 Messages say what failed, with the value, and what to do about it.
@@ -43,6 +45,14 @@ class PresetError(LivecamError):
 
 class SinkError(LivecamError):
     """An output cannot be opened or written."""
+
+
+class ConfigError(LivecamError):
+    """The user's configuration file is malformed."""
+
+
+class ControlError(LivecamError):
+    """Global hotkeys or the control server cannot start."""
 
 
 class BenchError(LivecamError):

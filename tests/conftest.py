@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 from collections.abc import Iterator
@@ -67,3 +70,24 @@ def fake_vcam_backend() -> Iterator[type[FakeVirtualCamera]]:
     pyvirtualcam.register_backend("fake", FakeVirtualCamera)
     yield FakeVirtualCamera
     BACKENDS.pop("fake", None)
+
+
+@pytest.fixture
+def display(monkeypatch):
+    """A virtual X display (Xvfb) for windows and global hotkeys; skips without one."""
+    if not (shutil.which("Xvfb") and shutil.which("xdotool")):
+        pytest.skip("needs Xvfb and xdotool (apt install xvfb xdotool)")
+    number = 97
+    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten",
+                               "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
+        if time.monotonic() > deadline:
+            server.kill()
+            pytest.skip("Xvfb did not start")
+        time.sleep(0.05)
+    monkeypatch.setenv("DISPLAY", f":{number}")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    yield f":{number}"
+    server.terminate()
+    server.wait(timeout=5)

@@ -19,8 +19,9 @@ REFERENCE = Level(192, 256).cost()
 
 
 def effect_ms(level: Level, load: float, power: float = 1.0) -> float:
-    """Injected effect time: 10 ms at 192/256 unloaded, growing with the pixels it paints."""
-    return 10.0 * (level.cost() / REFERENCE) ** power * load
+    """Injected effect time: 10 ms at 192/256 unloaded, 4 ms of it fixed (warping, pasting),
+    the rest growing with the pixels it paints (as measured here, see benchmarks/README)."""
+    return (4.0 + 6.0 * (level.cost() / REFERENCE) ** power) * load
 
 
 def simulate(controller: ResolutionController, load, frames: int, power: float = 1.0
@@ -55,18 +56,20 @@ def test_ladder_follows_the_quality_bounds():
 def test_settles_within_ten_frames_after_a_step_up_in_load():
     controller = ResolutionController(LADDER, nearest_level(LADDER, 256))
     trace = simulate(controller, lambda i: 1.0 if i < 300 else 2.5, 1200)
-    assert set(trace[200:300]) == {nearest_level(LADDER, 256)}  # unloaded: stays put
+    assert len(set(trace[200:300])) == 1    # unloaded: found its rung and stays
     settled = trace[310]
+    assert settled < trace[299]
     assert all(t == settled for t in trace[310:]), "settled by frame 310 and stays there"
     assert busy_ms(settled, 2.5) <= INTERVAL_MS    # the rung it settled on fits the frame
-    assert busy_ms(settled + 1, 2.5) > 0.65 * INTERVAL_MS   # and it did not overshoot
+    assert busy_ms(settled + 1, 2.5) > 0.7 * INTERVAL_MS   # and it did not undershoot
 
 
 def test_recovers_resolution_when_the_load_goes_away():
-    start = nearest_level(LADDER, 256)
-    controller = ResolutionController(LADDER, start)
-    trace = simulate(controller, lambda i: 2.5 if 100 <= i < 400 else 1.0, 1400)
-    assert min(trace[100:400]) < start
+    controller = ResolutionController(LADDER, nearest_level(LADDER, 256))
+    trace = simulate(controller, lambda i: 2.5 if 300 <= i < 600 else 1.0, 1600)
+    start = trace[299]
+    assert max(trace[320:600]) < start
+    trace = trace[200:]   # as if the load came at 100 and went at 400
     back = next(i for i in range(400, 1400) if trace[i] == start)
     assert back - 400 <= 450, f"took {back - 400} frames (15 s at 30 fps) to recover"
     assert all(t == start for t in trace[back:])
@@ -85,6 +88,16 @@ def test_does_not_oscillate_under_constant_load(load, power):
     assert dropped_late == 0
 
 
+def test_ignores_the_warm_up_and_learns_the_fixed_cost():
+    controller = ResolutionController(LADDER, nearest_level(LADDER, 256))
+    for i in range(30):   # first frames: model warm-up, ten times slower
+        controller.observe(i, TRACK_MS, 100.0)
+    assert not controller.changes
+    simulate(controller, lambda i: 1.0 if i < 100 else 2.5, 400)
+    assert controller.changes
+    assert 0.3 < controller.fixed_share < 0.6   # the model's 4 of 10 ms at the reference
+
+
 def test_respects_the_quality_bounds_at_both_ends():
     ladder = build_ladder(QUALITY_BOUNDS["light"])
     controller = ResolutionController(ladder, 1)
@@ -95,7 +108,8 @@ def test_respects_the_quality_bounds_at_both_ends():
 
 
 def test_drops_count_as_late_even_when_averages_look_fine():
-    controller = ResolutionController(LADDER, 4, ControllerSettings(down_frames=2))
+    controller = ResolutionController(LADDER, 4, ControllerSettings(down_frames=2,
+                                                                    warmup_frames=0))
     for i in range(10):
         controller.observe(i, TRACK_MS, 5.0, dropped=1)
     assert controller.index < 4 and "dropped" in controller.changes[0].reason

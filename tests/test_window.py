@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 
 import numpy as np
 import pytest
@@ -16,24 +15,6 @@ from livecam.sinks.window import WindowSink
 
 pytestmark = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool")),
                                 reason="needs Xvfb and xdotool (apt install xvfb xdotool)")
-
-
-@pytest.fixture
-def display(monkeypatch):
-    number = 97
-    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten",
-                               "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
-        if time.monotonic() > deadline:
-            server.kill()
-            pytest.skip("Xvfb did not start")
-        time.sleep(0.05)
-    monkeypatch.setenv("DISPLAY", f":{number}")
-    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
-    yield f":{number}"
-    server.terminate()
-    server.wait(timeout=5)
 
 
 def _frame(i: int) -> OutputFrame:

@@ -29,23 +29,31 @@ class ControllerSettings:
         down_frames: Late frames in a row before stepping down.
         up_frames: Comfortable frames in a row before stepping up (first time for a rung).
         settle_frames: Frames ignored after a change, while the new resolution takes effect.
+        warmup_frames: Frames ignored at the start (model and tracker warm-up).
         smoothing: Weight of the newest frame in the moving averages.
+        fixed_share: First guess of the effect's cost that does not scale with resolution
+            (warping, pasting, colour matching); learnt from each change after that.
     """
 
     target_fps: float = 30.0
-    down_share: float = 0.85
-    up_share: float = 0.65
+    down_share: float = 0.9
+    up_share: float = 0.7
     down_frames: int = 3
     up_frames: int = 90
     settle_frames: int = 5
+    warmup_frames: int = 30
     smoothing: float = 0.3
+    fixed_share: float = 0.3
 
     def __post_init__(self) -> None:
         if not 1.0 <= self.target_fps <= 240.0:
             raise ValueError(f"target fps must be 1 to 240, got {self.target_fps}")
         if not 0.0 < self.up_share < self.down_share <= 1.0:
             raise ValueError("need 0 < up_share < down_share <= 1")
-        if self.down_frames < 1 or self.up_frames < 1 or self.settle_frames < 0:
+        if not 0.0 <= self.fixed_share < 1.0:
+            raise ValueError(f"fixed_share must be in [0, 1), got {self.fixed_share}")
+        if (self.down_frames < 1 or self.up_frames < 1 or self.settle_frames < 0
+                or self.warmup_frames < 0):
             raise ValueError("frame counts must be positive")
         if not 0.0 < self.smoothing <= 1.0:
             raise ValueError(f"smoothing must be in (0, 1], got {self.smoothing}")
@@ -76,6 +84,8 @@ class _State:
     since_change: int = 0
     since_down: int = 0
     backoff: dict[int, int] = field(default_factory=dict)
+    fixed_share: float = 0.3
+    left: tuple[float, float] | None = None   # (cost, effect ms) of the rung just left
 
 
 class ResolutionController:
@@ -93,7 +103,9 @@ class ResolutionController:
             raise ValueError("the ladder needs at least one rung")
         self.ladder = ladder
         self.settings = settings or ControllerSettings()
-        self._s = _State(index=min(max(start, 0), len(ladder) - 1))
+        self._s = _State(index=min(max(start, 0), len(ladder) - 1),
+                         since_change=-self.settings.warmup_frames,
+                         fixed_share=self.settings.fixed_share)
         self.changes: list[Change] = []
 
     @property
@@ -104,14 +116,33 @@ class ResolutionController:
     def index(self) -> int:
         return self._s.index
 
+    @property
+    def fixed_share(self) -> float:
+        """The share of the effect's time that does not scale with resolution, as learnt."""
+        return self._s.fixed_share
+
     def predicted_ms(self, index: int) -> float:
-        """Busy time expected on rung `index`: tracking as measured, the effect scaled by the
-        rung's pixel cost."""
+        """Busy time expected on rung `index`: tracking as measured; the effect split into a
+        fixed part and a part proportional to the rung's pixel cost."""
         s = self._s
         if s.track_ms is None or s.effect_ms is None:
             return 0.0
         scale = self.ladder[index].cost() / self.level.cost()
-        return s.track_ms + s.effect_ms * scale
+        return s.track_ms + s.effect_ms * (s.fixed_share + (1 - s.fixed_share) * scale)
+
+    def _learn_fixed_share(self) -> None:
+        """Two rungs measured (the one left and this one) give effect = a + b·cost."""
+        s = self._s
+        if s.left is None or s.effect_ms is None:
+            return
+        cost0, effect0 = s.left
+        cost1, effect1 = self.level.cost(), s.effect_ms
+        s.left = None
+        if abs(cost1 - cost0) < 1.0 or effect1 <= 0:
+            return
+        slope = (effect1 - effect0) / (cost1 - cost0)
+        share = min(max((effect1 - slope * cost1) / effect1, 0.0), 0.8)
+        s.fixed_share = 0.5 * s.fixed_share + 0.5 * share
 
     def observe(self, frame: int, track_ms: float, effect_ms: float,
                 dropped: int = 0) -> Level | None:
@@ -128,6 +159,8 @@ class ResolutionController:
         a = cfg.smoothing
         s.track_ms = track_ms if s.track_ms is None else (1 - a) * s.track_ms + a * track_ms
         s.effect_ms = effect_ms if s.effect_ms is None else (1 - a) * s.effect_ms + a * effect_ms
+        if s.since_change == cfg.settle_frames + 10:
+            self._learn_fixed_share()
         busy = s.track_ms + s.effect_ms
         interval = cfg.interval_ms
         if dropped > 0 or busy > cfg.down_share * interval:
@@ -155,6 +188,8 @@ class ResolutionController:
     def _move(self, frame: int, index: int, reason: str, busy_ms: float) -> Level:
         s = self._s
         before = self.level
+        if s.effect_ms is not None:
+            s.left = (before.cost(), s.effect_ms)
         s.index = index
         s.late = s.comfortable = s.since_change = 0
         self.changes.append(Change(frame, before, self.level, reason, busy_ms))

@@ -46,4 +46,23 @@ def summarize(records: Sequence[FrameRecord], captured: int, warmup_frames: int 
         "latency_ms": _stats([r.latency_ms for r in rows]),
         "stages_ms": {s: _stats([r.stages_ms.get(s, 0.0) for r in rows]) for s in stages},
         "faces_mean": float(np.mean([r.faces for r in rows])),
+        "switches": preset_switches(records),
     }
+
+
+SWITCH_WINDOW = 30   # frames either side of a preset switch that count as "during" it
+
+
+def preset_switches(records: Sequence[FrameRecord]) -> list[dict[str, Any]]:
+    """Each preset switch: where, from and to, and the frames dropped and the worst latency
+    within SWITCH_WINDOW frames either side (a seamless switch drops none)."""
+    switches = []
+    for i in range(1, len(records)):
+        before, after = records[i - 1].preset, records[i].preset
+        if before == after:
+            continue
+        window = records[max(0, i - SWITCH_WINDOW):i + SWITCH_WINDOW]
+        switches.append({"frame": records[i].index, "from": before, "to": after,
+                         "dropped_around": int(sum(r.dropped_before for r in window)),
+                         "latency_max_ms": float(max(r.latency_ms for r in window))})
+    return switches

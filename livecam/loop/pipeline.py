@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from collections.abc import Sequence
+
+import cv2
 
 from livecam.adapt.controller import ResolutionController
 from livecam.clock import Clock, MonotonicClock
 from livecam.effects.protocol import Adjustable, Effect
 from livecam.errors import LivecamError, SinkError, SourceError, SourceLost
 from livecam.frame import Face, Frame, FrameBGR
+from livecam.loop.privacy import Privacy, privacy_card
 from livecam.loop.records import FrameRecord, RecordLog
 from livecam.loop.slot import LatestSlot
 from livecam.sinks.protocol import OutputFrame, Sink
@@ -50,6 +54,17 @@ class LoopSettings:
             raise ValueError(f"max_frames must be at least 1, got {self.max_frames}")
 
 
+CROSSFADE_FRAMES = 8   # about a quarter of a second at 30 fps
+
+
+@dataclass(slots=True)
+class _Swap:
+    effect: Effect
+    preset: str
+    controller: ResolutionController | None
+    done: Future[Effect]
+
+
 @dataclass(slots=True)
 class _Work:
     frame: Frame
@@ -76,6 +91,16 @@ class Pipeline:
         self.settings = settings or LoopSettings()
         self.clock = clock or MonotonicClock()
         self.controller = controller if isinstance(effect, Adjustable) else None
+        self.preset_name = self.settings.preset
+        self.privacy: Privacy | None = None
+        self._swap: _Swap | None = None
+        self._swap_lock = threading.Lock()
+        self._fade_from: FrameBGR | None = None
+        self._fade_left = 0
+        self._last_image: FrameBGR | None = None
+        self._sink_changes: list[tuple[bool, Sink]] = []
+        self._sink_lock = threading.Lock()
+        self.latest: OutputFrame | None = None
         self.records = RecordLog(keep_all=self.settings.keep_records)
         self.effect_on = True
         self.captured = 0
@@ -92,6 +117,31 @@ class Pipeline:
     def stop(self) -> None:
         """Ask every thread to finish; safe from signal handlers and other threads."""
         self._stop.set()
+
+    def swap_effect(self, effect: Effect, preset: str,
+                    controller: ResolutionController | None = None) -> Future[Effect]:
+        """Hand over to a loaded, warmed-up effect at the next frame, with a short crossfade.
+
+        Returns a future that resolves to the effect it replaced (for the caller to close off
+        the processing thread); a swap still waiting is replaced and resolves to its own effect.
+        """
+        done: Future[Effect] = Future()
+        with self._swap_lock:
+            if self._swap is not None:
+                self._swap.done.set_result(self._swap.effect)
+            self._swap = _Swap(effect, preset,
+                               controller if isinstance(effect, Adjustable) else None, done)
+        return done
+
+    def add_sink(self, sink: Sink) -> None:
+        """Start feeding a sink (a recording) from the next frame; opened on the output thread."""
+        with self._sink_lock:
+            self._sink_changes.append((True, sink))
+
+    def remove_sink(self, sink: Sink) -> None:
+        """Stop feeding a sink and close it, on the output thread."""
+        with self._sink_lock:
+            self._sink_changes.append((False, sink))
 
     @property
     def stopping(self) -> bool:
@@ -197,6 +247,16 @@ class Pipeline:
             rec.stages_ms["queue"] = (start_s - rec.capture_s) * 1000.0
             rec.dropped_before = self._capture_slot.dropped - dropped_seen
             dropped_seen = self._capture_slot.dropped
+            self._take_swap()
+            rec.preset = self.preset_name
+            privacy = self.privacy
+            if privacy is not None:
+                rec.privacy, rec.effect_on = True, False
+                rec.stages_ms["track"] = rec.stages_ms["effect"] = 0.0
+                work.image, work.processed_s = self._private_image(work.frame, privacy), start_s
+                if not self._output_slot.put(work):
+                    break
+                continue
             faces = self.tracker.track(work.frame)
             tracked_s = self.clock.now_s()
             rec.stages_ms["track"] = (tracked_s - start_s) * 1000.0
@@ -217,12 +277,42 @@ class Pipeline:
                 rec.resolution = self.effect.resolution
                 rec.background_width = self.effect.background_width
                 self._adapt(rec)
+            image = self._crossfade(image)
+            self._last_image = image
             work.faces, work.image, work.processed_s = faces, image, done_s
             if not self._output_slot.put(work):
                 break
             if self._stop.is_set() and self.settings.live:
                 break
         self._output_slot.close()
+
+    def _take_swap(self) -> None:
+        with self._swap_lock:
+            swap, self._swap = self._swap, None
+        if swap is None:
+            return
+        old = self.effect
+        self.effect, self.controller = swap.effect, swap.controller
+        log.info("switched to '%s'", swap.preset)
+        self.preset_name = swap.preset
+        if self._last_image is not None:
+            self._fade_from, self._fade_left = self._last_image, CROSSFADE_FRAMES
+        swap.done.set_result(old)
+
+    def _crossfade(self, image: FrameBGR) -> FrameBGR:
+        """Blend the last frame of the previous effect into the first ones of the new."""
+        if self._fade_left <= 0 or self._fade_from is None:
+            return image
+        self._fade_left -= 1
+        if self._fade_from.shape != image.shape:
+            return image
+        weight = (self._fade_left + 1) / (CROSSFADE_FRAMES + 1)
+        return cv2.addWeighted(self._fade_from, weight, image, 1.0 - weight, 0.0)
+
+    def _private_image(self, frame: Frame, privacy: Privacy) -> FrameBGR:
+        if privacy == "freeze" and self._last_image is not None:
+            return self._last_image
+        return privacy_card(frame.width, frame.height)
 
     def _adapt(self, rec: FrameRecord) -> None:
         if self.controller is None:
@@ -258,6 +348,7 @@ class Pipeline:
                 break
             if not self._opened_sinks:
                 self._open_sinks(work.frame)
+            self._apply_sink_changes(work.frame)
             rec = work.record
             start_s = self.clock.now_s()
             rec.stages_ms["handoff"] = (start_s - work.processed_s) * 1000.0
@@ -267,8 +358,9 @@ class Pipeline:
             last = self.records.recent[-1] if self.records.recent else None
             out = OutputFrame(image=work.image, index=rec.index, capture_s=rec.capture_s,
                               fps=self.records.fps(), latency_ms=last.latency_ms if last else 0.0,
-                              preset=self.settings.preset, effect_on=rec.effect_on,
-                              faces=rec.faces)
+                              preset=rec.preset, effect_on=rec.effect_on,
+                              faces=rec.faces, privacy=rec.privacy, resolution=rec.resolution)
+            self.latest = out
             for sink in list(self.sinks):
                 try:
                     sink.write(out)
@@ -285,6 +377,24 @@ class Pipeline:
             self.records.add(rec)
             if self.sinks == [] and self.sink_errors:
                 raise SinkError("every output failed: " + "; ".join(self.sink_errors.values()))
+
+
+    def _apply_sink_changes(self, frame: Frame) -> None:
+        with self._sink_lock:
+            changes, self._sink_changes = self._sink_changes, []
+        for add, sink in changes:
+            if add:
+                try:
+                    sink.open(frame.width, frame.height, self.source.fps)
+                    self.sinks.append(sink)
+                    log.info("%s started", sink.name)
+                except SinkError as exc:
+                    self.sink_errors[sink.name] = str(exc)
+                    log.error("%s: %s", sink.name, exc)
+            elif sink in self.sinks:
+                self.sinks.remove(sink)
+                _close_quietly(sink)
+                log.info("%s finished", sink.name)
 
 
 def _close_quietly(sink: Sink) -> None:

@@ -25,6 +25,8 @@ class FrameRecord:
         effect_on: Whether the effect was applied.
         resolution: The effect's face crop side, when it has one.
         background_width: The effect's background pass width, when it has one.
+        preset: The preset that made this frame.
+        privacy: The privacy card or frozen frame went out instead of the camera.
     """
 
     index: int
@@ -39,6 +41,8 @@ class FrameRecord:
     effect_on: bool = True
     resolution: int | None = None
     background_width: int | None = None
+    preset: str = ""
+    privacy: bool = False
 
     @property
     def latency_ms(self) -> float:

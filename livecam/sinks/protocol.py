@@ -21,6 +21,8 @@ class OutputFrame:
         preset: Name of the running preset.
         effect_on: False when the effect is bypassed.
         faces: Faces tracked in this frame.
+        privacy: The privacy card or a frozen frame is showing.
+        resolution: The effect's face crop side, when it has one.
     """
 
     image: FrameBGR
@@ -31,6 +33,8 @@ class OutputFrame:
     preset: str = ""
     effect_on: bool = True
     faces: int = 0
+    privacy: bool = False
+    resolution: int | None = None
 
 
 @runtime_checkable

@@ -1,29 +1,46 @@
-"""The preview window with an on-screen display; closing it or pressing q/Esc ends the run."""
+"""The preview window with an on-screen display; closing it or pressing q/Esc ends the run.
+
+Its single-letter keys (e effect, n/p next/previous preset, 1-9, f face, h privacy, r record,
+k key list) are the fallback where global hotkeys cannot work (Wayland).
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 import cv2
 
 from livecam.errors import SinkError
 from livecam.frame import FrameBGR
+from livecam.control.hotkeys import WINDOW_KEYS
 from livecam.sinks.protocol import OutputFrame
 
 _QUIT_KEYS = (ord("q"), 27)
+HELP_FRAMES = 240   # the key list shows for the first eight seconds, then on 'k'
 
 
-def draw_osd(image: FrameBGR, frame: OutputFrame) -> FrameBGR:
-    """A copy of `image` with fps, latency, preset, effect state and face count in a corner."""
-    out = image.copy()
-    lines = [f"{frame.fps:5.1f} fps   {frame.latency_ms:5.1f} ms",
-             f"{frame.preset}  effect {'on' if frame.effect_on else 'OFF'}",
-             f"faces {frame.faces}"]
-    cv2.rectangle(out, (8, 8), (300, 16 + 22 * len(lines)), (0, 0, 0), -1)
+def _panel(out: FrameBGR, lines: list[str], x: int, y: int) -> None:
+    width = 16 + max(cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1)[0][0] for t in lines)
+    cv2.rectangle(out, (x, y), (x + width, y + 8 + 20 * len(lines)), (0, 0, 0), -1)
     for i, line in enumerate(lines):
-        cv2.putText(out, line, (16, 30 + 22 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.55,
+        cv2.putText(out, line, (x + 8, y + 20 + 20 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
                     (255, 255, 255), 1, cv2.LINE_AA)
+
+
+def draw_osd(image: FrameBGR, frame: OutputFrame, help_lines: list[str] | None = None
+             ) -> FrameBGR:
+    """A copy of `image` with fps, latency, preset, effect state, faces and resolution in a
+    corner, and the hotkeys when `help_lines` is given."""
+    out = image.copy()
+    state = "PRIVACY" if frame.privacy else f"effect {'on' if frame.effect_on else 'OFF'}"
+    lines = [f"{frame.fps:5.1f} fps   {frame.latency_ms:5.1f} ms",
+             f"{frame.preset}  {state}",
+             f"faces {frame.faces}" + (f"   {frame.resolution} px" if frame.resolution else "")]
+    _panel(out, lines, 8, 8)
+    if help_lines:
+        _panel(out, help_lines, 8, max(8, out.shape[0] - 16 - 20 * len(help_lines)))
     return out
 
 
@@ -34,7 +51,11 @@ class WindowSink:
         self.title = title
         self.name = "window"
         self.stop_requested = False
+        self.on_key: Callable[[str], object] | None = None   # action name → live control
+        self.help_lines: list[str] = []
         self._open = False
+        self._shown = 0
+        self._help = True
 
     def open(self, width: int, height: int, fps: float) -> None:
         if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
@@ -48,11 +69,21 @@ class WindowSink:
     def write(self, frame: OutputFrame) -> None:
         if not self._open:
             return
-        cv2.imshow(self.title, draw_osd(frame.image, frame))
+        self._shown += 1
+        if self._shown == HELP_FRAMES:
+            self._help = False
+        help_lines = (self.help_lines + ["keys here: " + " ".join(
+            f"{k}" for k in WINDOW_KEYS if not k.isdigit()) + " 1-9 k q"]
+            if self._help and self.help_lines else None)
+        cv2.imshow(self.title, draw_osd(frame.image, frame, help_lines))
         key = cv2.waitKey(1) & 0xFF
         closed = cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1
         if key in _QUIT_KEYS or closed:
             self.stop_requested = True
+        elif key == ord("k"):
+            self._help = not self._help
+        elif self.on_key is not None and chr(key) in WINDOW_KEYS:
+            self.on_key(WINDOW_KEYS[chr(key)])
 
     def close(self) -> None:
         if self._open:
