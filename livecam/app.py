@@ -138,7 +138,9 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
         def build(name: str) -> tuple[Effect, ResolutionController | None]:
             other = load_preset(name)
             made = build_effect(other.effect, _effect_settings(other, config), target_fps)
-            return made, _controller(made, config, target_fps)
+            # the machine did not change: start where the running controller has settled
+            now = pipeline.controller.level.face_side if pipeline.controller else None
+            return made, _controller(made, config, target_fps, now)
 
         control = _live_control(stack, pipeline, build, config, outs)
         if started is not None:
@@ -231,14 +233,15 @@ def _effect_settings(preset: Preset, config: RunConfig) -> Any:
     return replace(preset.effect_settings, **overrides)
 
 
-def _controller(effect: object, config: RunConfig, target_fps: float
-                ) -> ResolutionController | None:
-    """The resolution controller for an adjustable effect, started on the rung nearest the
-    preset's resolution within the quality bounds."""
+def _controller(effect: object, config: RunConfig, target_fps: float,
+                start_face: int | None = None) -> ResolutionController | None:
+    """The resolution controller for an adjustable effect, started on the rung nearest
+    `start_face` (else the preset's resolution) within the quality bounds."""
     if not config.adapt or not isinstance(effect, Adjustable):
         return None
     ladder = build_ladder(QUALITY_BOUNDS[config.quality])
-    controller = ResolutionController(ladder, nearest_level(ladder, effect.resolution),
+    start = nearest_level(ladder, start_face or effect.resolution)
+    controller = ResolutionController(ladder, start,
                                       ControllerSettings(target_fps=target_fps))
     effect.set_resolution(controller.level.face_side, controller.level.background_width)
     return controller
