@@ -56,6 +56,7 @@ class RunConfig:
         provider: Execution provider overriding the preset's ("auto", "cpu", "cuda", ...).
         control: Serve the local control API and web panel.
         control_port: Its port, overriding livecam.toml.
+        face: Enrolled face overriding a face-swap preset's list.
         hotkeys: Listen for global hotkeys.
         switch_every_s: Step to the next preset this often (benchmarks of switching).
     """
@@ -71,6 +72,7 @@ class RunConfig:
     target_fps: float | None = None
     tier: str | None = None
     provider: str | None = None
+    face: str | None = None
     control: bool = False
     control_port: int | None = None
     hotkeys: bool = False
@@ -222,14 +224,18 @@ def _switch_on_a_timer(control: LiveControl, every_s: float) -> None:
 
 def _effect_settings(preset: Preset, config: RunConfig) -> Any:
     """The preset's effect settings with the command line's tier and provider applied."""
-    overrides = {k: v for k, v in (("tier", config.tier), ("provider", config.provider))
-                 if v is not None}
+    overrides: dict[str, Any] = {k: v for k, v in (("tier", config.tier),
+                                                    ("provider", config.provider))
+                                 if v is not None}
+    if config.face is not None:
+        overrides["faces"] = (config.face,)
     if not overrides:
         return preset.effect_settings
     missing = [k for k in overrides if not hasattr(preset.effect_settings, k)]
     if missing:
-        raise PresetError(f"--{missing[0]} applies to presets that run a model; "
-                          f"'{preset.name}' ({preset.effect}) has none")
+        what = "a face swap" if missing[0] == "faces" else "a model"
+        raise PresetError(f"--{missing[0].rstrip('s')} applies to presets that run {what}; "
+                          f"'{preset.name}' ({preset.effect}) does not")
     return replace(preset.effect_settings, **overrides)
 
 

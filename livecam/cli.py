@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_args(run, ["virtualcam"])
     run.add_argument("--bench-out", default=None, metavar="PATH",
                      help="also record this run as a benchmark JSON")
+    run.add_argument("--face", default=None, metavar="NAME",
+                     help="enrolled face to wear, overriding a face-swap preset")
     run.add_argument("--no-control", dest="control", action="store_false",
                      help="do not serve the control API and web panel")
     run.add_argument("--control-port", type=int, default=None,
@@ -95,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="frames left out of the summary (default 30)")
     bench.add_argument("--switch-every", type=float, default=None, metavar="SECONDS",
                        help="step to the next preset this often (measures switching)")
+    bench.add_argument("--face", default=None, metavar="NAME",
+                       help="enrolled face to wear, overriding a face-swap preset")
     bench.set_defaults(control=False, control_port=None, hotkeys=False)
     bench_sub = bench.add_subparsers(dest="bench_command", required=False)
     report = bench_sub.add_parser("report", help="compare benchmark records")
@@ -128,10 +132,23 @@ def build_parser() -> argparse.ArgumentParser:
     anime.add_argument("--structure", choices=("renderer", "input"), default="renderer",
                        help="structure target: the anime reference renderer (paired) or the "
                             "blurred input")
+    fusion = train_sub.add_parser("fusion", help="self-supervised face-swap fusion model")
+    fusion.add_argument("--tier", default="S", choices=("S", "M"))
+    fusion.add_argument("--size", type=int, default=128, help="training crop side")
+    fusion.add_argument("--steps", type=int, default=4000, help="total steps (resumes)")
+    fusion.add_argument("--batch", type=int, default=16)
+    fusion.add_argument("--threads", type=int, default=2, help="CPU threads for training")
     publish = train_sub.add_parser("publish", help="export weights to ONNX variants in models/")
     publish.add_argument("weights", help="training/checkpoints/STYLE-TIER.pt")
     publish.add_argument("--models", default="models")
 
+    enroll = sub.add_parser("enroll", help="enrol a face for face swap from one or more photos")
+    enroll.add_argument("photos", nargs="+", help="photos of the face (the best one is kept)")
+    enroll.add_argument("--name", required=True, help="what presets and --face call it")
+    enroll.add_argument("--pick", type=_positive_int, default=None,
+                        help="which face, left to right, in photos with several")
+    faces = sub.add_parser("faces", help="list enrolled faces")
+    faces.add_argument("--remove", default=None, metavar="NAME", help="forget a face")
     sub.add_parser("presets", help="list presets")
     sub.add_parser("hotkeys", help="list the hotkeys, their conflicts and the window keys")
     doctor = sub.add_parser("doctor", help="check cameras, virtual camera, models and devices")
@@ -166,7 +183,7 @@ def _cmd_run(args: argparse.Namespace, bench_out: str | None, warmup: int) -> in
                        quality=args.quality, adapt=args.adapt, target_fps=args.target_fps,
                        tier=args.tier, provider=args.provider, control=args.control,
                        control_port=args.control_port, hotkeys=args.hotkeys,
-                       switch_every_s=args.switch_every)
+                       switch_every_s=args.switch_every, face=args.face)
     result = run(config)
     print(f"livecam: {len(result.records) if bench_out else result.captured} frames, "
           f"{result.dropped} dropped as stale, {result.repeated} repeated while the source "
@@ -225,6 +242,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
                                         structure=args.structure, threads=args.threads),
                                         cache))
         return 0
+    if args.train_command == "fusion":
+        from livecam.training.train_fusion import FusionSettings, train_fusion  # noqa: PLC0415
+
+        print(train_fusion(FusionSettings(tier=args.tier, size=args.size, steps=args.steps,
+                                          batch=args.batch, threads=args.threads), cache))
+        return 0
     if args.train_command == "stylizer":
         from livecam.training.train_stylizer import TrainSettings, train  # noqa: PLC0415
 
@@ -248,6 +271,40 @@ def _cmd_presets() -> int:
             print(f"{name:14s} {load_preset(name).description}")
         except LivecamError as exc:
             print(f"{name:14s} (broken: {exc})")
+    return 0
+
+
+def _cmd_enroll(args: argparse.Namespace) -> int:
+    from livecam.swap.enroll import enroll  # noqa: PLC0415
+    from livecam.swap.faces_store import save_face  # noqa: PLC0415
+
+    face, verdicts = enroll([Path(p) for p in args.photos], args.name, args.pick)
+    for v in verdicts:
+        mark = "kept" if v.face is face else ("ok  " if v.face else "no  ")
+        print(f"  {mark} {v.photo}: {v.reason}")
+    where = save_face(face)
+    print(f"enrolled '{face.name}' from {face.photo} (quality {face.quality:.2f}) in {where}; "
+          f"use it with 'livecam run --preset face-swap --face {face.name}'")
+    return 0
+
+
+def _cmd_faces(remove: str | None) -> int:
+    import shutil  # noqa: PLC0415
+
+    from livecam.swap.faces_store import faces_dir, list_faces, load_face  # noqa: PLC0415
+
+    if remove is not None:
+        load_face(remove)   # a clear error for an unknown name
+        shutil.rmtree(faces_dir() / remove)
+        print(f"forgot '{remove}'")
+        return 0
+    names = list_faces()
+    if not names:
+        print(f"no enrolled faces (in {faces_dir()}); add one with 'livecam enroll PHOTO "
+              "--name NAME'")
+    for name in names:
+        face = load_face(name)
+        print(f"{name:20s} quality {face.quality:.2f}  from {face.photo}")
     return 0
 
 
@@ -296,6 +353,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_train(args)
         if args.command == "presets":
             return _cmd_presets()
+        if args.command == "enroll":
+            return _cmd_enroll(args)
+        if args.command == "faces":
+            return _cmd_faces(args.remove)
         if args.command == "hotkeys":
             return _cmd_hotkeys()
         if args.command == "doctor":

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 from collections.abc import Callable
 
+from livecam.effects.face_swap import FaceSwapEffect, FaceSwapSettings
 from livecam.effects.landmarks import LandmarksEffect, LandmarksSettings
 from livecam.effects.passthrough import Passthrough
 from livecam.effects.protocol import Effect
 from livecam.effects.stylize import StylizeEffect, StylizeSettings
 
-EffectKind = Literal["passthrough", "landmarks", "stylize"]
+EffectKind = Literal["passthrough", "landmarks", "stylize", "face_swap"]
 EFFECT_KINDS: tuple[str, ...] = get_args(EffectKind)
 
 
@@ -30,6 +31,7 @@ EFFECTS: dict[str, EffectEntry] = {
     "passthrough": EffectEntry(NoSettings, lambda _settings, _fps: Passthrough()),
     "landmarks": EffectEntry(LandmarksSettings, lambda settings, _fps: LandmarksEffect(settings)),
     "stylize": EffectEntry(StylizeSettings, StylizeEffect),
+    "face_swap": EffectEntry(FaceSwapSettings, FaceSwapEffect),
 }
 assert set(EFFECTS) == set(EFFECT_KINDS)
 

@@ -18,3 +18,10 @@ NOSE: tuple[int, ...] = _points(_fmc.FACEMESH_NOSE)
 RIGHT_IRIS_CENTER, LEFT_IRIS_CENTER = 468, 473
 RIGHT_IRIS_EDGE, LEFT_IRIS_EDGE = 469, 474
 RIGHT_CHEEK, LEFT_CHEEK = 205, 425
+# ordered loops (MediaPipe's canonical indices) for filling polygons
+INNER_LIPS: tuple[int, ...] = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402,
+                               317, 14, 87, 178, 88, 95)
+RIGHT_EYE_LOOP: tuple[int, ...] = (33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153,
+                                   145, 144, 163, 7)
+LEFT_EYE_LOOP: tuple[int, ...] = (362, 398, 384, 385, 386, 387, 388, 466, 263, 249, 390, 373,
+                                  374, 380, 381, 382)

@@ -1,0 +1,165 @@
+"""The face-swap effect: every chosen face in the stream wears an enrolled face.
+
+Per face and frame: the aligned target crop; the enrolled face warped onto the target's mesh
+(moved toward the source's shape, so identity survives in proportions too) with the mesh's
+numba kernel; its colour moved to the target's skin; then the fusion model blends it into the
+crop with the room's light (without a model for this machine, a feathered paste); pasted back
+through the feathered swap mask. An open mouth keeps the target's own mouth; a face turning
+to profile fades the swap out instead of tearing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from livecam.effects.stylize import _paste
+from livecam.errors import ModelError, PresetError
+from livecam.frame import Face, Frame, FrameBGR, Points
+from livecam.geometry.align import align_face
+from livecam.geometry.mesh_warp import warp_mesh
+from livecam.inference.device_profile import PROVIDERS, choose, session_providers
+from livecam.inference.onnx_model import FusionModel
+from livecam.swap.colour import match_colour
+from livecam.swap.enroll import SIDE
+from livecam.swap.faces_store import EnrolledFace, list_faces, load_face
+from livecam.swap.fusion_input import plain_paste, target_context
+from livecam.swap.regions import FILLED_TRIANGLES, Mask, skin_mask, swap_mask
+from livecam.swap.shape import ShapeTransfer
+
+log = logging.getLogger("livecam.swap")
+
+
+@dataclass(frozen=True, slots=True)
+class FaceSwapSettings:
+    """Options of the `face_swap` effect.
+
+    Attributes:
+        faces: Enrolled faces to wear; the first is worn first, a hotkey cycles them
+            (empty: every enrolled face, by name).
+        targets: "all" faces in view, or the "largest".
+        ids: Only these tracked face ids (empty: no restriction).
+        shape: 0–1, how far the target's face shape moves toward the source's.
+        keep_mouth: An open mouth shows the target's own teeth and tongue.
+        colour: Move the source's colour to the target's skin before blending.
+        fusion: Blend with the fusion model ("auto": when one is installed; "off": plain).
+        tier, precision, provider: The fusion model variant ("auto" from the device profile).
+        fade_start_deg, fade_end_deg: Yaw over which the swap fades out toward profile.
+        max_faces: Faces swapped per frame (largest first).
+    """
+
+    faces: tuple[str, ...] = ()
+    targets: str = "all"
+    ids: tuple[int, ...] = ()
+    shape: float = 0.7
+    keep_mouth: bool = True
+    colour: bool = True
+    fusion: str = "auto"
+    tier: str = "auto"
+    precision: str = "auto"
+    provider: str = "auto"
+    fade_start_deg: float = 35.0
+    fade_end_deg: float = 55.0
+    max_faces: int = 4
+
+    def __post_init__(self) -> None:
+        if self.targets not in ("all", "largest"):
+            raise PresetError(f"face_swap.targets must be all or largest, got {self.targets!r}")
+        if not 0.0 <= self.shape <= 1.0:
+            raise PresetError(f"face_swap.shape must be 0 to 1, got {self.shape}")
+        if self.fusion not in ("auto", "on", "off"):
+            raise PresetError(f"face_swap.fusion must be auto, on or off, got {self.fusion!r}")
+        if not 0 <= self.fade_start_deg < self.fade_end_deg <= 90:
+            raise PresetError("face_swap.fade_start_deg must be below fade_end_deg (0 to 90)")
+        if self.provider != "auto" and self.provider not in PROVIDERS:
+            raise PresetError(f"face_swap.provider must be auto or one of {', '.join(PROVIDERS)}")
+        if not 1 <= self.max_faces <= 16:
+            raise PresetError("face_swap.max_faces must be 1 to 16")
+
+
+class FaceSwapEffect:
+    """Swaps tracked faces for enrolled ones."""
+
+    def __init__(self, settings: FaceSwapSettings, target_fps: float = 30.0) -> None:
+        names = settings.faces or tuple(list_faces())   # none listed: every enrolled face
+        if not names:
+            raise PresetError("no face is enrolled yet: enrol one with 'livecam enroll "
+                              "PHOTO... --name NAME', then run with --face NAME")
+        self.settings = settings
+        self.name = "face_swap"
+        self.sources = [load_face(n) for n in names]
+        self._shapes = [ShapeTransfer(f.landmarks, SIDE) for f in self.sources]
+        self._source_skin = [skin_mask(f.landmarks, SIDE) for f in self.sources]
+        self.current = 0
+        self.model: FusionModel | None = None
+        if settings.fusion != "off":
+            try:
+                choice = choose("fusion", "swap", tier=settings.tier,
+                                precision=settings.precision, provider=settings.provider,
+                                target_fps=target_fps)
+                self.model = FusionModel(choice.entry, choice.path,
+                                         providers=session_providers(choice.provider))
+                log.info("face swap: %s on %s", choice.entry.name, choice.provider)
+            except ModelError as exc:
+                if settings.fusion == "on":
+                    raise
+                log.warning("face swap without the fusion model (%s); blending plainly", exc)
+        self._blank = np.zeros((SIDE, SIDE, 3), np.uint8)
+
+    @property
+    def source(self) -> EnrolledFace:
+        return self.sources[self.current]
+
+    def next_face(self) -> str:
+        """Wear the next enrolled face of the preset; returns its name."""
+        self.current = (self.current + 1) % len(self.sources)
+        return self.source.name
+
+    def _chosen(self, faces: Sequence[Face]) -> list[Face]:
+        picked = [f for f in faces if not self.settings.ids or f.face_id in self.settings.ids]
+        picked.sort(key=lambda f: -f.size_px)
+        return picked[:1] if self.settings.targets == "largest" else \
+            picked[: self.settings.max_faces]
+
+    def _fade(self, face: Face) -> float:
+        s = self.settings
+        yaw = abs(face.pose.yaw_deg)
+        return float(np.clip((s.fade_end_deg - yaw) / (s.fade_end_deg - s.fade_start_deg),
+                             0.0, 1.0))
+
+    def swap_crop(self, crop: FrameBGR, landmarks: Points, face: Face
+                  ) -> tuple[FrameBGR, Mask]:
+        """The swapped aligned crop and its paste mask (both SIDE×SIDE)."""
+        src = self.source
+        dst = self._shapes[self.current].apply(landmarks, face.pose, self.settings.shape)
+        warped, _ = warp_mesh(src.image, src.landmarks[:, :2], dst, FILLED_TRIANGLES,
+                              out=self._blank.copy())
+        mask = swap_mask(dst, SIDE, self.settings.keep_mouth)
+        if self.settings.colour:
+            warped = match_colour(warped, crop, self._source_skin[self.current],
+                                  skin_mask(landmarks, SIDE))
+        if self.model is not None:
+            fused = self.model.run(target_context(crop, mask), warped, mask)
+        else:
+            fused = plain_paste(crop, warped, mask)
+        return fused, mask
+
+    def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
+        out = frame.image.copy()
+        for face in self._chosen(faces):
+            alpha = self._fade(face)
+            if alpha <= 0.0:
+                continue   # in profile: the camera's own face
+            aligned = align_face(frame.image, face.landmarks, SIDE)
+            fused, mask = self.swap_crop(aligned.image, aligned.landmarks, face)
+            mask = mask * alpha
+            composite = cv2.blendLinear(fused, aligned.image, mask, 1.0 - mask)
+            _paste(out, composite, mask, aligned.to_frame())
+        return out
+
+    def close(self) -> None:
+        pass

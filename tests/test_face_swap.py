@@ -1,0 +1,156 @@
+"""Enrolment and the face-swap effect on real photos through real MediaPipe."""
+
+from __future__ import annotations
+
+import dataclasses
+from importlib import resources
+
+import cv2
+import numpy as np
+import pytest
+
+from livecam.cli import main
+from livecam.effects.face_swap import FaceSwapEffect, FaceSwapSettings
+from livecam.errors import PresetError
+from livecam.frame import Frame, HeadPose
+from livecam.sources.demo import DemoSource
+from livecam.swap.enroll import enroll, examine
+from livecam.swap.faces_store import faces_dir, list_faces, load_face, save_face
+from livecam.swap.regions import mouth_open_ratio, swap_mask
+from livecam.tracking.mediapipe_mesh import MediaPipeTracker
+from livecam.tracking.settings import TrackingSettings
+
+
+@pytest.fixture(scope="module")
+def portrait(tmp_path_factory):
+    """The demo portrait at twice its size, so its face is as large as a selfie's."""
+    data = resources.files("livecam.assets").joinpath("demo_face.jpg").read_bytes()
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    path = tmp_path_factory.mktemp("photos") / "portrait.jpg"
+    cv2.imwrite(str(path), cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
+    return path
+
+
+def _write(folder, name, image):
+    path = folder / name
+    cv2.imwrite(str(path), image)
+    return path
+
+
+def test_unusable_photos_are_refused_with_the_reason(tmp_path, portrait):
+    image = cv2.imread(str(portrait))
+    gray = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    noise = np.random.default_rng(0).integers(0, 255, (400, 400, 3), np.uint8)
+    close = image[100:460, 320:600]   # the face filling the frame, as in a selfie
+    cases = {
+        "notes.jpg": ("unreadable", None),
+        "gray.png": ("black-and-white", gray),
+        "tiny.png": ("too small", cv2.resize(image, (96, 96))),
+        "huge.png": ("too large", np.zeros((16, 12800, 3), np.uint8)),
+        "noise.png": ("no face found", cv2.GaussianBlur(noise, (0, 0), 3)),
+        "pair.png": ("2 faces: choose one with --pick 1..2", np.hstack([close, close])),
+        "far.png": ("the face is only", cv2.resize(image, (512, 512))),
+    }
+    (tmp_path / "notes.jpg").write_text("not a picture")
+    for name, (reason, picture) in cases.items():
+        path = tmp_path / name if picture is None else _write(tmp_path, name, picture)
+        verdict = examine(path, "me")
+        assert verdict.face is None and reason in verdict.reason, (name, verdict.reason)
+    picked = examine(tmp_path / "pair.png", "me", pick=2)
+    assert picked.face is not None
+    with pytest.raises(PresetError, match="no usable face for 'me': notes.jpg: unreadable"):
+        enroll([tmp_path / "notes.jpg", tmp_path / "gray.png"], "me")
+    with pytest.raises(PresetError, match="face name"):
+        enroll([portrait], "../escape")
+
+
+def test_the_best_photo_is_kept_stored_and_listed(tmp_path, portrait):
+    blurry = _write(tmp_path, "blurry.jpg", cv2.GaussianBlur(cv2.imread(str(portrait)),
+                                                             (0, 0), 4))
+    face, verdicts = enroll([blurry, portrait], "eileen")
+    assert face.photo == str(portrait) and len(verdicts) == 2
+    assert face.image.shape == (256, 256, 3) and face.landmarks.shape == (478, 3)
+    save_face(face)
+    assert list_faces() == ["eileen"]
+    again = load_face("eileen")
+    assert np.array_equal(again.image, face.image) and again.quality == face.quality
+    with pytest.raises(PresetError, match="no enrolled face 'eilen' .*did you mean 'eileen'"):
+        load_face("eilen")
+    (faces_dir() / "eileen" / "face.json").write_text("{")
+    with pytest.raises(PresetError, match="damaged"):
+        load_face("eileen")
+
+
+def test_enrol_and_list_from_the_command_line(tmp_path, portrait, capsys):
+    assert main(["enroll", str(portrait), "--name", "demo"]) == 0
+    assert "enrolled 'demo'" in capsys.readouterr().out
+    assert main(["faces"]) == 0 and "demo" in capsys.readouterr().out
+    assert main(["faces", "--remove", "demo"]) == 0 and list_faces() == []
+    assert main(["enroll", str(tmp_path / "missing.jpg"), "--name", "x"]) == 2
+
+
+@pytest.fixture(scope="module")
+def demo_tracked():
+    demo = DemoSource(640, 360, realtime=False)
+    tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
+    frames = [(img := demo.render(i / 30), tracker.track(Frame(img, i, i / 30)))
+              for i in range(4)]
+    tracker.close()
+    return frames[-1]
+
+
+def test_a_face_is_swapped_without_a_seam_and_fades_out_in_profile(data_dir, demo_tracked):
+    face, _ = enroll([data_dir / "test-photos" / "deepface_img5.jpg"], "other")
+    save_face(face)
+    image, faces = demo_tracked
+    effect = FaceSwapEffect(FaceSwapSettings(faces=("other",), fusion="off"))
+    out = effect.apply(Frame(image, 0, 0.0), faces)
+    x0, y0, x1, y1 = (int(v) for v in faces[0].box)
+    inner = (slice(y0 + (y1 - y0) // 4, y1 - (y1 - y0) // 4),
+             slice(x0 + (x1 - x0) // 4, x1 - (x1 - x0) // 4))
+    assert np.abs(out[inner].astype(int) - image[inner]).mean() > 8   # a different face
+    outside = np.ones(image.shape[:2], bool)
+    outside[max(0, y0 - 40):y1 + 40, max(0, x0 - 40):x1 + 40] = False
+    assert np.array_equal(out[outside], image[outside])               # the rest untouched
+    # no seam: across the edge of the swap the image is no rougher than the camera's
+    gray_out, gray_in = (cv2.cvtColor(a, cv2.COLOR_BGR2GRAY).astype(float) for a in (out, image))
+    ring = cv2.dilate(((np.abs(out.astype(int) - image).sum(2) > 0) * 255).astype(np.uint8),
+                      np.ones((5, 5))) - ((np.abs(out.astype(int) - image).sum(2) > 0) * 255
+                                          ).astype(np.uint8)
+    edge = ring > 0
+    grad = lambda g: np.abs(cv2.Sobel(g, cv2.CV_64F, 1, 0)) + np.abs(cv2.Sobel(g, cv2.CV_64F, 0, 1))  # noqa: E731
+    assert grad(gray_out)[edge].mean() < 1.5 * grad(gray_in)[edge].mean() + 4
+    turned = dataclasses.replace(faces[0], pose=HeadPose(70.0, 0.0, 0.0))
+    assert np.array_equal(effect.apply(Frame(image, 1, 0.0), [turned]), image)
+    assert np.array_equal(effect.apply(Frame(image, 2, 0.0), []), image)
+    assert effect.next_face() == "other"
+
+
+def test_an_unknown_face_lists_the_enrolled_ones(portrait):
+    face, _ = enroll([portrait], "eileen")
+    save_face(face)
+    with pytest.raises(PresetError, match="no enrolled face 'nobody' \\(enrolled: eileen\\)"):
+        FaceSwapEffect(FaceSwapSettings(faces=("nobody",), fusion="off"))
+    assert FaceSwapEffect(FaceSwapSettings(fusion="off")).source.name == "eileen"
+
+
+def test_no_enrolled_face_is_explained():
+    with pytest.raises(PresetError, match="no face is enrolled yet"):
+        FaceSwapEffect(FaceSwapSettings(fusion="off"))
+
+
+def test_an_open_mouth_keeps_its_own_interior():
+    marks = np.zeros((478, 2), np.float32)
+    from livecam.tracking.mesh_regions import INNER_LIPS
+    from livecam.tracking.mesh_topology import FACE_OVAL
+
+    angles = np.linspace(0, 2 * np.pi, len(FACE_OVAL), endpoint=False)
+    marks[list(FACE_OVAL)] = np.stack([128 + 90 * np.cos(angles), 128 + 110 * np.sin(angles)], 1)
+    lips = np.linspace(0, 2 * np.pi, len(INNER_LIPS), endpoint=False)
+    marks[list(INNER_LIPS)] = np.stack([128 + 40 * np.cos(lips), 180 + 20 * np.sin(lips)], 1)
+    marks[78], marks[308], marks[13], marks[14] = (88, 180), (168, 180), (128, 160), (128, 200)
+    assert mouth_open_ratio(marks) > 0.3
+    open_mask = swap_mask(marks, 256)
+    shut_mask = swap_mask(marks, 256, keep_mouth=False)
+    assert open_mask[180, 128] < 0.05 and shut_mask[180, 128] > 0.95
+    assert open_mask[110, 128] > 0.95
