@@ -255,6 +255,16 @@ def _cmd_train(args: argparse.Namespace) -> int:
                                   steps=args.steps, batch=args.batch,
                                   threads=args.threads), cache))
         return 0
+    import torch  # noqa: PLC0415
+
+    if torch.load(args.weights, weights_only=False).get("family") == "fusion":
+        from livecam.training.publish_fusion import publish_fusion  # noqa: PLC0415
+
+        reports, plain = publish_fusion(Path(args.weights), Path(args.models), cache)
+        for f in reports:
+            print(f"{f.path.name}: {f.size_bytes / 1e6:.2f} MB, {f.latency_ms_256:.1f} ms at "
+                  f"256², swap-region PSNR {f.psnr_region:.2f} dB (plain paste {plain:.2f} dB)")
+        return 0
     from livecam.training.publish import publish  # noqa: PLC0415
 
     for r in publish(Path(args.weights), Path(args.models), cache):

@@ -146,3 +146,53 @@ def test_a_short_anime_run_trains_both_players(faces, tmp_path, monkeypatch):
     with torch.no_grad():
         assert not torch.allclose(model(x), x)  # moved away from the identity start
     assert [o.shape[-1] for o in MultiScaleDiscriminator()(torch.zeros(1, 3, 64, 64))] == [8, 4]
+
+
+def test_the_fusion_model_starts_as_the_plain_paste_and_learns_past_it(faces, tmp_path,
+                                                                        monkeypatch):
+    from livecam.inference.manifest import load_manifest
+    from livecam.inference.onnx_model import FusionModel
+    from livecam.training.fusion_net import FUSION_TIERS, FusionNet
+    from livecam.training.publish_fusion import publish_fusion
+    from livecam.training.train_fusion import (FusionSettings, held_out_batch, region_psnr,
+                                               train_fusion)
+
+    untrained = FusionNet(FUSION_TIERS["S"]).eval()
+    x = torch.rand(2, 7, 64, 64) * 2 - 1
+    mask = (x[:, 6:7] + 1) / 2
+    with torch.no_grad():
+        assert torch.allclose(untrained(x), (mask * x[:, 3:6] + (1 - mask) * x[:, :3]).clamp(
+            -1, 1), atol=1e-6)   # the residual gate and heads start at zero
+
+    images, marks = faces
+    cache = tmp_path / "training" / "cache"
+    cache.mkdir(parents=True)
+    valid = np.full(images.shape[:3], 255, np.uint8)
+    names = [f"faces-celeba-ids/train/celeb_1/{i}.jpg" for i in range(6)] + [
+        f"faces-celeba-ids/test/celeb_85/{i}.jpg" for i in range(4)]   # 85: held out
+    for split, sl in (("train", slice(0, 6)), ("holdout", slice(6, 10))):
+        np.savez(cache / f"{split}.npz", images=images[sl], landmarks=marks[sl],
+                 valid=valid[sl], names=np.array(names)[sl])
+    monkeypatch.chdir(tmp_path)
+    weights = train_fusion(FusionSettings(size=64, steps=60, batch=4, lr=3e-3, threads=1,
+                                          eval_every=60, save_every=60, log_every=20), cache)
+    saved = torch.load(weights, weights_only=False)
+    model = FusionNet(FUSION_TIERS["S"])
+    model.load_state_dict(saved["model"])
+    model.eval()
+    x, y, region = held_out_batch(cache, 64, count=8)
+    paste = region * x[:, 3:6] + (1 - region) * x[:, :3]
+    with torch.no_grad():
+        out = model(x)
+    assert region_psnr(out, y, region) > region_psnr(paste, y, region)
+    assert float(model.fuse.gate.detach().abs()) > 0   # the fusion block opened its gate
+
+    models = tmp_path / "models"
+    reports, plain = publish_fusion(weights, models, cache)
+    assert {r.precision for r in reports} == {"float32", "int8"}
+    entry = next(e for e in load_manifest(models).values() if e.precision == "float32")
+    assert entry.family == "fusion" and entry.style == "swap"
+    runner = FusionModel(entry, models / entry.file)
+    crop = images[0]
+    fused = runner.run(crop, crop, np.zeros(crop.shape[:2], np.float32))
+    assert fused.shape == crop.shape

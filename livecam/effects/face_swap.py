@@ -114,6 +114,14 @@ class FaceSwapEffect:
     def source(self) -> EnrolledFace:
         return self.sources[self.current]
 
+    def wear(self, face: EnrolledFace) -> None:
+        """Wear `face` from the next frame (added to the faces this effect cycles through)."""
+        if face.name not in [f.name for f in self.sources]:
+            self.sources.append(face)
+            self._shapes.append(ShapeTransfer(face.landmarks, SIDE))
+            self._source_skin.append(skin_mask(face.landmarks, SIDE))
+        self.current = [f.name for f in self.sources].index(face.name)
+
     def next_face(self) -> str:
         """Wear the next enrolled face of the preset; returns its name."""
         self.current = (self.current + 1) % len(self.sources)

@@ -28,13 +28,15 @@ def load_weights(path: Path) -> Stylizer:
     return model.eval()
 
 
-def export_float32(model: Stylizer, out: Path, side: int = 256) -> Path:
+def export_float32(model: torch.nn.Module, out: Path, side: int = 256, channels: int = 3,
+                   names: tuple[str, str] = ("image", "stylized")) -> Path:
+    """ONNX float32 with free height and width; `names` are the input and output names."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(model, (torch.zeros(1, 3, side, side),), str(out),
-                          input_names=["image"], output_names=["stylized"],
-                          dynamic_axes={"image": {2: "height", 3: "width"},
-                                        "stylized": {2: "height", 3: "width"}},
+        torch.onnx.export(model, (torch.zeros(1, channels, side, side),), str(out),
+                          input_names=[names[0]], output_names=[names[1]],
+                          dynamic_axes={names[0]: {2: "height", 3: "width"},
+                                        names[1]: {2: "height", 3: "width"}},
                           opset_version=17, dynamo=False)
     onnx.checker.check_model(str(out))
     return out
@@ -63,8 +65,9 @@ def _float_nodes(model: onnx.ModelProto) -> list[str]:
     return keep
 
 
-def export_int8(src: Path, out: Path, calibration: npt.NDArray[Any]) -> Path:
-    """Static INT8 (QDQ) calibrated on `calibration` (N×3×H×W float32 in [-1, 1])."""
+def export_int8(src: Path, out: Path, calibration: npt.NDArray[Any],
+                input_name: str = "image") -> Path:
+    """Static INT8 (QDQ) calibrated on `calibration` (N×C×H×W float32 in [-1, 1])."""
     from onnxruntime.quantization import (  # noqa: PLC0415
         CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quant_pre_process,
         quantize_static)
@@ -75,7 +78,7 @@ def export_int8(src: Path, out: Path, calibration: npt.NDArray[Any]) -> Path:
 
         def get_next(self) -> dict[str, npt.NDArray[Any]] | None:
             item = next(self._items, None)
-            return None if item is None else {"image": item[None].astype(np.float32)}
+            return None if item is None else {input_name: item[None].astype(np.float32)}
 
     pre = out.with_suffix(".pre.onnx")
     quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)

@@ -71,22 +71,25 @@ def _session(path: Path):  # type: ignore[no-untyped-def]
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def _latency_ms(path: Path, side: int, runs: int = 30) -> float:
+def latency_ms(path: Path, side: int, runs: int = 30, channels: int = 3,
+               name: str = "image") -> float:
+    """Median milliseconds of one run at side², one thread."""
     session = _session(path)
-    x = np.random.default_rng(0).uniform(-1, 1, (1, 3, side, side)).astype(np.float32)
+    x = np.random.default_rng(0).uniform(-1, 1, (1, channels, side, side)).astype(np.float32)
     for _ in range(5):
-        session.run(None, {"image": x})
+        session.run(None, {name: x})
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        session.run(None, {"image": x})
+        session.run(None, {name: x})
         times.append(time.perf_counter() - start)
     return float(np.median(times) * 1000)
 
 
-def _outputs(path: Path, batch: npt.NDArray[Any]) -> npt.NDArray[Any]:
+def outputs(path: Path, batch: npt.NDArray[Any], name: str = "image") -> npt.NDArray[Any]:
+    """The model's outputs for each item of `batch`, one at a time."""
     session = _session(path)
-    return np.concatenate([session.run(None, {"image": x[None]})[0] for x in batch])
+    return np.concatenate([session.run(None, {name: x[None]})[0] for x in batch])
 
 
 def _psnr(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> float:
@@ -127,12 +130,12 @@ def publish(weights: Path, models: Path, cache_dir: Path) -> list[VariantReport]
     calibration, _ = held_out_batch(cache_dir, style, 256, 64, offset=1)
     int8 = export_int8(fp32, models / f"{base}-int8.onnx", calibration)
     check, teacher = held_out_batch(cache_dir, style, 256, 100)
-    reference = _outputs(fp32, check)
+    reference = outputs(fp32, check)
     reports = []
     for precision, path in (("float32", fp32), ("float16", fp16), ("int8", int8)):
-        out = reference if path == fp32 else _outputs(path, check)
+        out = reference if path == fp32 else outputs(path, check)
         reports.append(VariantReport(precision, path, path.stat().st_size,
-                                     _latency_ms(path, 256), _latency_ms(path, 192),
+                                     latency_ms(path, 256), latency_ms(path, 192),
                                      _psnr(out, reference) if path != fp32 else float("inf"),
                                      _psnr(out, teacher)))
     budget = reports[0].psnr_vs_teacher - 1.0  # INT8 must stay within 1 dB of float32

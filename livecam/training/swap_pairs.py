@@ -57,10 +57,11 @@ def perturb(rng: np.random.Generator, image: FrameBGR) -> FrameBGR:
 
 
 class SwapPairSampler:
-    """Random batches of (model input, answer, loss weight) at `size`."""
+    """Random batches of (model input, answer, loss weight) at `size`; `held_out` draws from
+    the held-out identities only (evaluation)."""
 
-    def __init__(self, faces: FaceSet, size: int, seed: int, same_person_share: float = 0.5
-                 ) -> None:
+    def __init__(self, faces: FaceSet, size: int, seed: int, same_person_share: float = 0.5,
+                 held_out: bool = False) -> None:
         self.faces = faces
         self.size = size
         self.rng = np.random.default_rng(seed)
@@ -69,8 +70,8 @@ class SwapPairSampler:
         keep = []
         for i, name in enumerate(faces.names):
             person = identity_of(str(name))
-            if person in HELD_OUT_IDS:
-                continue
+            if (person in HELD_OUT_IDS) != held_out:
+                continue   # training never sees the held-out identities; evaluation only them
             keep.append(i)
             if person is not None:
                 by_id[person].append(i)

@@ -59,16 +59,14 @@ def region_psnr(out: torch.Tensor, answer: torch.Tensor, region: torch.Tensor) -
     return float(10 * np.log10(1.0 / max(mse, 1e-10)))
 
 
-def held_out_batch(cache_dir: Path, size: int, count: int = 48
+def held_out_batch(cache_dir: Path, size: int, count: int = 48, seed: int = 1234
                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Swap pairs of identities the model never sees in training (CelebA test photos)."""
     held = load_faces(cache_dir, "holdout")
     keep = [i for i, n in enumerate(held.names) if identity_of(str(n)) in HELD_OUT_IDS]
     subset = type(held)(held.images[keep], held.landmarks[keep], held.valid[keep],
                         held.names[keep])
-    sampler = SwapPairSampler(subset, size, seed=1234, same_person_share=1.0)
-    sampler.indices = np.arange(len(keep))   # held-out identities are the point here
-    sampler.rng = np.random.default_rng(1234)
+    sampler = SwapPairSampler(subset, size, seed=seed, same_person_share=1.0, held_out=True)
     x, y, w = sampler.batch(count)
     return x, y, (x[:, 6:7] + 1) / 2
 

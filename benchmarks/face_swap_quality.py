@@ -1,0 +1,271 @@
+"""Face swap quality: livecam's swap against the plain mesh swap, on the same pairs.
+
+The plain pipeline is what the issue measured first: MediaPipe triangle warp of the source
+photo onto the target's mesh, the face-oval hull as mask, OpenCV seamlessClone. livecam's:
+shape transfer, colour transfer, open-mouth keep, feathered mask, and the fusion model
+(reported with and without it). All identities are CelebA identities 80-99, which the fusion
+model never saw; photos are upscaled 2x (faces about 200 px, as from a webcam).
+
+- identity: different-person pairs; dlib distance from the output to the source photo and to
+  the target photo; "closer to source" share and medians.
+- realism: same-person pairs (swap one photo of a person onto another of the same person: the
+  right answer is the target photo); PSNR/SSIM over the face region.
+- seams: gradient energy on the swap boundary over that just inside it (1 = invisible edge).
+- skin tone: CIE76 colour difference between the swapped cheeks and the target's own neck,
+  minus the same for the untouched target (0 = the swap kept the target's tone).
+- flicker: on a shared video swapped with one source, mean frame-to-frame change in the face
+  region over the input's; mouth: on open-mouth frames, the mean difference between output
+  and input inside the inner lips (0 = the streamer's own mouth shows).
+
+    python benchmarks/face_swap_quality.py --out benchmarks/results/face-swap-quality.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("LIVECAM_DATA", ROOT.parent / "shared" / "data"))
+os.environ["LIVECAM_HOME"] = tempfile.mkdtemp(prefix="livecam-bench-")
+
+from livecam.effects.face_swap import FaceSwapEffect, FaceSwapSettings  # noqa: E402
+from livecam.evaluation.identity import FaceEmbedder  # noqa: E402
+from livecam.evaluation.metrics import ssim  # noqa: E402
+from livecam.frame import Face, Frame  # noqa: E402
+from livecam.geometry.mesh_warp import warp_mesh  # noqa: E402
+from livecam.swap.enroll import _detect, examine  # noqa: E402
+from livecam.swap.faces_store import load_face, save_face  # noqa: E402
+from livecam.swap.regions import FILLED_TRIANGLES, mouth_open_ratio  # noqa: E402
+from livecam.tracking.mediapipe_mesh import MediaPipeTracker  # noqa: E402
+from livecam.tracking.mesh_regions import INNER_LIPS  # noqa: E402
+from livecam.tracking.mesh_topology import FACE_OVAL  # noqa: E402
+from livecam.tracking.pose import head_pose  # noqa: E402
+from livecam.tracking.settings import TrackingSettings  # noqa: E402
+
+
+def load(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path))
+    return cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+
+
+def as_face(marks: np.ndarray) -> Face:
+    box = (float(marks[:, 0].min()), float(marks[:, 1].min()), float(marks[:, 0].max()),
+           float(marks[:, 1].max()))
+    return Face(0, marks, box, head_pose(marks))
+
+
+def hull_mask(marks: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    mask = np.zeros(shape[:2], np.uint8)
+    hull = cv2.convexHull(np.round(marks[list(FACE_OVAL), :2]).astype(np.int32))
+    cv2.fillConvexPoly(mask, hull, 255)
+    return mask
+
+
+def plain_swap(source: np.ndarray, src_marks: np.ndarray, target: np.ndarray,
+               tgt_marks: np.ndarray) -> np.ndarray:
+    """Triangle warp + face-oval mask + seamlessClone: the baseline from the issue."""
+    warped, _ = warp_mesh(source, src_marks[:, :2], tgt_marks[:, :2], FILLED_TRIANGLES,
+                          out=target.copy())
+    mask = hull_mask(tgt_marks, target.shape)
+    x, y, w, h = cv2.boundingRect(mask)
+    return cv2.seamlessClone(warped, target, mask, (x + w // 2, y + h // 2), cv2.NORMAL_CLONE)
+
+
+def region_psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
+    inside = mask > 0
+    mse = float(((a.astype(np.float64) - b) ** 2)[inside].mean())
+    return float(10 * np.log10(255.0 ** 2 / max(mse, 1e-9)))
+
+
+def seam_ratio(image: np.ndarray, mask: np.ndarray) -> float:
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float64)
+    grad = np.hypot(cv2.Sobel(gray, cv2.CV_64F, 1, 0), cv2.Sobel(gray, cv2.CV_64F, 0, 1))
+    k5, k11 = np.ones((5, 5), np.uint8), np.ones((11, 11), np.uint8)
+    edge = cv2.dilate(mask, k5) - cv2.erode(mask, k5)
+    band = cv2.erode(mask, k5) - cv2.erode(mask, k11)
+    return float(grad[edge > 0].mean() / max(grad[band > 0].mean(), 1e-6))
+
+
+def tone_delta(image: np.ndarray, marks: np.ndarray) -> float:
+    """CIE76 between cheek skin and the neck just under the chin."""
+    lab = cv2.cvtColor(image, cv2.COLOR_BGR2LAB).astype(np.float64)
+    lab[..., 0] *= 100 / 255
+    lab[..., 1:] -= 128
+    cheeks = np.concatenate([lab[int(marks[i, 1]) - 4:int(marks[i, 1]) + 5,
+                                 int(marks[i, 0]) - 4:int(marks[i, 0]) + 5].reshape(-1, 3)
+                             for i in (205, 425)])
+    chin = marks[152, :2]
+    height = float(np.ptp(marks[:, 1]))
+    neck = lab[int(chin[1] + 0.08 * height):int(chin[1] + 0.2 * height),
+               int(chin[0] - 0.1 * height):int(chin[0] + 0.1 * height)].reshape(-1, 3)
+    if len(neck) == 0:
+        return float("nan")
+    return float(np.linalg.norm(cheeks.mean(0) - neck.mean(0)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default="benchmarks/results/face-swap-quality.json")
+    parser.add_argument("--sheet", default="benchmarks/results/face-swap-contact-sheet.jpg")
+    parser.add_argument("--pairs", type=int, default=40)
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        print(f"shared data not found at {DATA}", file=sys.stderr)
+        return 1
+    people: dict[str, list[Path]] = {}
+    for split in ("train", "validation", "test"):
+        for folder in sorted((DATA / "faces-celeba-ids" / split).glob("celeb_*")):
+            if 80 <= int(folder.name.split("_")[1]) < 100:
+                people.setdefault(folder.name, []).extend(sorted(folder.glob("*.jpg")))
+    rng = np.random.default_rng(0)
+    enrolled: dict[str, np.ndarray] = {}
+    names = []
+
+    def enrol(path: Path) -> str | None:
+        key = f"{path.parent.name}-{path.stem}"
+        if key in enrolled:
+            return key
+        image = load(path)
+        tmp = Path(os.environ["LIVECAM_HOME"]) / f"{key}.png"
+        cv2.imwrite(str(tmp), image)
+        verdict = examine(tmp, key)
+        if verdict.face is None:
+            return None
+        save_face(verdict.face)
+        enrolled[key] = image
+        names.append(key)
+        return key
+
+    def target(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
+        image = load(path)
+        found = _detect(image)
+        return (image, found[0]) if len(found) == 1 else None
+
+    ids = sorted(people)
+    same, different = [], []
+    while len(same) < args.pairs or len(different) < args.pairs:
+        a, b = rng.choice(ids, 2, replace=False)
+        pa, pb = rng.choice(people[a], 2, replace=False)
+        qb = rng.choice(people[b])
+        if len(same) < args.pairs:
+            same.append((pa, pb))
+        if len(different) < args.pairs:
+            different.append((pa, qb))
+    results: dict[str, dict[str, list[float]]] = {m: {} for m in ("plain", "livecam", "fused")}
+    effects = {}
+    sheet_rows = []
+    embedder = FaceEmbedder()
+
+    def add(method: str, key: str, value: float) -> None:
+        results[method].setdefault(key, []).append(value)
+
+    for kind, pairs in (("same", same), ("different", different)):
+        for src_path, tgt_path in pairs:
+            key = enrol(src_path)
+            tgt = target(tgt_path)
+            if key is None or tgt is None:
+                continue
+            tgt_img, tgt_marks = tgt
+            src_img = enrolled[key]
+            src_marks = _detect(src_img)[0]
+            if not effects:
+                effects["livecam"] = FaceSwapEffect(FaceSwapSettings(faces=(key,), fusion="off"))
+                effects["fused"] = FaceSwapEffect(FaceSwapSettings(faces=(key,), fusion="on"))
+            outs = {"plain": plain_swap(src_img, src_marks, tgt_img, tgt_marks)}
+            for method in ("livecam", "fused"):
+                effects[method].wear(load_face(key))
+                outs[method] = effects[method].apply(Frame(tgt_img, 0, 0.0), [as_face(tgt_marks)])
+            mask = hull_mask(tgt_marks, tgt_img.shape)
+            for method, out in outs.items():
+                if kind == "same":
+                    add(method, "psnr", region_psnr(out, tgt_img, mask))
+                    x, y, w, h = cv2.boundingRect(mask)
+                    add(method, "ssim", ssim(out[y:y + h, x:x + w], tgt_img[y:y + h, x:x + w]))
+                else:
+                    e_out = embedder.embed(out, tgt_marks)
+                    d_src = float(np.linalg.norm(e_out - embedder.embed(src_img, src_marks)))
+                    d_tgt = float(np.linalg.norm(e_out - embedder.embed(tgt_img, tgt_marks)))
+                    add(method, "to_source", d_src)
+                    add(method, "to_target", d_tgt)
+                    add(method, "closer_to_source", float(d_src < d_tgt))
+                add(method, "seam", seam_ratio(out, mask))
+                add(method, "tone", tone_delta(out, tgt_marks) - tone_delta(tgt_img, tgt_marks))
+            if kind == "different" and len(sheet_rows) < 6:
+                x0, y0 = (max(0, int(v) - 40) for v in tgt_marks[:, :2].min(0))
+                x1, y1 = (int(v) + 40 for v in tgt_marks[:, :2].max(0))
+                tiles = [cv2.resize(src_img, (256, 256))] + [
+                    cv2.resize(im[y0:y1, x0:x1], (256, 256))
+                    for im in (tgt_img, outs["plain"], outs["livecam"], outs["fused"])]
+                sheet_rows.append(np.hstack(tiles))
+    summary = {}
+    for method, metrics in results.items():
+        summary[method] = {k: (float(np.nanmean(v)) if k in ("closer_to_source",) else
+                               float(np.nanmedian(v))) for k, v in metrics.items()}
+        summary[method]["pairs_same"] = len(metrics.get("psnr", []))
+        summary[method]["pairs_different"] = len(metrics.get("to_source", []))
+    summary["video"] = video_checks(effects)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(summary, indent=1))
+    if sheet_rows:
+        cv2.imwrite(args.sheet, np.vstack(sheet_rows), [cv2.IMWRITE_JPEG_QUALITY, 88])
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
+def video_checks(effects: dict[str, FaceSwapEffect]) -> dict[str, dict[str, float]]:
+    """Flicker and the open mouth on liveportrait_d9 (strong expressions)."""
+    video = cv2.VideoCapture(str(DATA / "videos" / "liveportrait_d9.mp4"))
+    tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
+    src_effect = effects["livecam"]
+    source_img = src_effect.source.image
+    src_marks = src_effect.source.landmarks
+    prev: dict[str, np.ndarray] = {}
+    change: dict[str, list[float]] = {"input": [], "plain": [], "livecam": [], "fused": []}
+    mouth: dict[str, list[float]] = {"plain": [], "livecam": [], "fused": []}
+    index = 0
+    while index < 150:
+        ok, frame = video.read()
+        if not ok:
+            break
+        faces = tracker.track(Frame(frame, index, index / 30))
+        index += 1
+        if not faces:
+            continue
+        face = faces[0]
+        outs = {"input": frame,
+                "plain": plain_swap(source_img, src_marks, frame, face.landmarks),
+                "livecam": effects["livecam"].apply(Frame(frame, index, 0.0), [face]),
+                "fused": effects["fused"].apply(Frame(frame, index, 0.0), [face])}
+        x0, y0, x1, y1 = (int(v) for v in face.box)
+        for name, out in outs.items():
+            region = out[y0:y1, x0:x1].astype(np.float64)
+            if name in prev and prev[name].shape == region.shape:
+                change[name].append(float(np.abs(region - prev[name]).mean()))
+            prev[name] = region
+        if mouth_open_ratio(face.landmarks) > 0.15:
+            lips = np.zeros(frame.shape[:2], np.uint8)
+            cv2.fillPoly(lips, [np.round(face.landmarks[list(INNER_LIPS), :2]).astype(np.int32)],
+                         255)
+            lips = cv2.erode(lips, np.ones((5, 5), np.uint8)) > 0
+            for name in mouth:
+                mouth[name].append(float(np.abs(outs[name][lips].astype(np.float64)
+                                                - frame[lips]).mean()))
+    tracker.close()
+    base = float(np.mean(change["input"]))
+    return {name: {"flicker_ratio": float(np.mean(change[name])) / base,
+                   "open_mouth_diff": float(np.mean(mouth[name])) if mouth[name] else
+                   float("nan"),
+                   "open_mouth_frames": len(mouth[name])}
+            for name in mouth}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
