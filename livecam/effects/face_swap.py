@@ -50,6 +50,7 @@ class FaceSwapSettings:
         tier, precision, provider: The fusion model variant ("auto" from the device profile).
         fade_start_deg, fade_end_deg: Yaw over which the swap fades out toward profile.
         max_faces: Faces swapped per frame (largest first).
+        threads: onnxruntime threads for the fusion model (nothing else runs beside it).
     """
 
     faces: tuple[str, ...] = ()
@@ -65,8 +66,11 @@ class FaceSwapSettings:
     fade_start_deg: float = 35.0
     fade_end_deg: float = 55.0
     max_faces: int = 4
+    threads: int = 2
 
     def __post_init__(self) -> None:
+        if not 1 <= self.threads <= 64:
+            raise PresetError(f"face_swap.threads must be 1 to 64, got {self.threads}")
         if self.targets not in ("all", "largest"):
             raise PresetError(f"face_swap.targets must be all or largest, got {self.targets!r}")
         if not 0.0 <= self.shape <= 1.0:
@@ -101,7 +105,7 @@ class FaceSwapEffect:
                 choice = choose("fusion", "swap", tier=settings.tier,
                                 precision=settings.precision, provider=settings.provider,
                                 target_fps=target_fps)
-                self.model = FusionModel(choice.entry, choice.path,
+                self.model = FusionModel(choice.entry, choice.path, threads=settings.threads,
                                          providers=session_providers(choice.provider))
                 log.info("face swap: %s on %s", choice.entry.name, choice.provider)
             except ModelError as exc:

@@ -125,8 +125,10 @@ def _measure_ms(path: Path, provider: str) -> float:
     import numpy as np  # noqa: PLC0415 - keeps the command line quick to start
 
     session = _session(path, provider)
-    name = session.get_inputs()[0].name
-    x = np.random.default_rng(0).uniform(-1, 1, (1, 3, PROBE_SIDE, PROBE_SIDE)).astype(
+    spec = session.get_inputs()[0]
+    channels = spec.shape[1] if isinstance(spec.shape[1], int) else 3
+    name = spec.name
+    x = np.random.default_rng(0).uniform(-1, 1, (1, channels, PROBE_SIDE, PROBE_SIDE)).astype(
         np.float16 if "fp16" in path.name else np.float32)
     for _ in range(3):   # first runs allocate
         session.run(None, {name: x})

@@ -18,12 +18,13 @@ def match_colour(source: FrameBGR, target: FrameBGR, source_skin: npt.NDArray[np
     """
     if source_skin.sum() < 32 or target_skin.sum() < 32:
         return source
-    src = cv2.cvtColor(source, cv2.COLOR_BGR2LAB).astype(np.float32)
-    tgt = cv2.cvtColor(target, cv2.COLOR_BGR2LAB).astype(np.float32)
-    s_mean, s_std = src[source_skin].mean(0), src[source_skin].std(0) + 1e-3
-    t_mean, t_std = tgt[target_skin].mean(0), tgt[target_skin].std(0) + 1e-3
-    gain = t_std / s_std
+    src_lab = cv2.cvtColor(source, cv2.COLOR_BGR2LAB)
+    s_mean, s_std = (v.ravel() for v in cv2.meanStdDev(src_lab, mask=source_skin.view(np.uint8)))
+    t_mean, t_std = (v.ravel() for v in cv2.meanStdDev(cv2.cvtColor(target, cv2.COLOR_BGR2LAB),
+                                                        mask=target_skin.view(np.uint8)))
+    gain = (t_std + 1e-3) / (s_std + 1e-3)
     gain[0] = float(np.sqrt(gain[0]))             # lightness: half the contrast change
     gain = np.clip(gain, 0.5, 2.0)
-    out = (src - s_mean) * gain + t_mean
-    return cv2.cvtColor(np.clip(out, 0, 255).astype(np.uint8), cv2.COLOR_LAB2BGR)
+    # one saturating per-channel affine in C: out = gain * src + (t_mean - gain * s_mean)
+    matrix = np.hstack([np.diag(gain), (t_mean - gain * s_mean)[:, None]])
+    return cv2.cvtColor(cv2.transform(src_lab, matrix), cv2.COLOR_LAB2BGR)

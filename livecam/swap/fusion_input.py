@@ -14,10 +14,13 @@ def target_context(target: FrameBGR, mask: Mask) -> FrameBGR:
     the face without the face, so the model cannot copy the target's identity."""
     side = target.shape[0]
     small = cv2.resize(target, (8, 8), interpolation=cv2.INTER_AREA)   # light, not features
-    blurred = cv2.GaussianBlur(cv2.resize(small, (side, side), interpolation=cv2.INTER_LINEAR),
-                               (0, 0), side / 32)
+    blurred = cv2.resize(cv2.GaussianBlur(cv2.resize(small, (32, 32),
+                                                     interpolation=cv2.INTER_LINEAR),
+                                          (0, 0), 1.0),
+                         (side, side), interpolation=cv2.INTER_LINEAR)
     inside = (mask > 0.01).astype(np.float32)
-    inside = cv2.GaussianBlur(inside, (0, 0), side / 64)[..., None]
+    k = max(3, side // 32 * 2 + 1)
+    inside = cv2.blur(inside, (k, k))[..., None]
     out = target.astype(np.float32) * (1 - inside) + blurred.astype(np.float32) * inside
     return out.astype(np.uint8)
 

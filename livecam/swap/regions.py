@@ -58,11 +58,14 @@ def swap_mask(landmarks: Points, side: int, keep_mouth: bool = True) -> Mask:
     """Feathered swap region in crop pixels: the oval shrunk a little, minus an open mouth."""
     mask = np.zeros((side, side), np.float32)
     _fill(mask, landmarks, FACE_OVAL, 1.0, scale=0.94)
-    if keep_mouth and mouth_open_ratio(landmarks) > MOUTH_OPEN:
-        _fill(mask, landmarks, INNER_LIPS, 0.0, scale=0.9)
     feather = max(side / 40, 1.0)
-    mask = cv2.GaussianBlur(mask, (0, 0), feather)
-    return np.clip(mask * 1.6 - 0.3, 0.0, 1.0)   # feathered inside the edge, not beyond it
+    mask = np.clip(cv2.GaussianBlur(mask, (0, 0), feather) * 1.6 - 0.3, 0.0, 1.0)
+    if keep_mouth and mouth_open_ratio(landmarks) > MOUTH_OPEN:
+        # a sharp hole: the teeth and tongue are the streamer's, to the lips' inner edge
+        hole = np.zeros((side, side), np.float32)
+        _fill(hole, landmarks, INNER_LIPS, 1.0, scale=1.05)
+        mask *= 1.0 - cv2.GaussianBlur(hole, (0, 0), max(side / 200, 0.5))
+    return mask   # feathered inside the oval's edge, not beyond it
 
 
 def skin_mask(landmarks: Points, side: int) -> npt.NDArray[np.bool_]:

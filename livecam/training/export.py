@@ -1,8 +1,8 @@
 """Export trained weights to ONNX: float32, float16 (GPU providers) and INT8 (CPU).
 
 INT8 is static QDQ quantisation calibrated on held-out aligned faces, with the STA attention
-(its sigmoid and the products it gates), the residual add and the output clamp kept in float,
-as small errors there show as blotches. Each variant is written next to the others and
+(its sigmoid and the products it gates), the full-resolution head, the residual add and the
+output clamp kept in float, as small errors there show as blotches or shimmer. Each variant is written next to the others and
 described in models/manifest.toml by `livecam.inference.manifest`.
 """
 
@@ -58,10 +58,12 @@ def _float_nodes(model: onnx.ModelProto) -> list[str]:
     for node in model.graph.node:
         if node.op_type in ("Sigmoid", "Clip", "Mul", "Sub"):
             keep.append(node.name)
-    # the final residual add feeds the clamp
-    last_add = [n.name for n in model.graph.node if n.op_type == "Add"]
-    if last_add:
-        keep.append(last_add[-1])
+    # the final residual add feeds the clamp; the full-resolution head's convolution makes the
+    # residual itself: quantised, its steps shimmer from frame to frame
+    for op in ("Add", "Conv"):
+        last = [n.name for n in model.graph.node if n.op_type == op]
+        if last:
+            keep.append(last[-1])
     return keep
 
 
