@@ -2,8 +2,9 @@
 
 INT8 is static QDQ quantisation calibrated on held-out aligned faces, with the STA attention
 (its sigmoid and the products it gates), the full-resolution head, the residual add and the
-output clamp kept in float, as small errors there show as blotches or shimmer. Each variant is written next to the others and
-described in models/manifest.toml by `livecam.inference.manifest`.
+output clamp kept in float, as small errors there show as blotches or shimmer. Each variant
+is written next to the others and described in models/manifest.toml by
+`livecam.inference.manifest`.
 """
 
 from __future__ import annotations
