@@ -131,7 +131,8 @@ def test_preview_thumbnails_and_preset_cards(stream):
     preview = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert status == 200 and preview.shape == (270, 480, 3)
     status, cards = stream.call("GET", "/api/presets", token=None)
-    assert [c["name"] for c in cards] == ["anime", "fairy-tale", "landmarks", "passthrough"]
+    assert [c["name"] for c in cards] == ["anime", "face-swap", "fairy-tale", "landmarks",
+                                          "passthrough"]
     status, jpeg = stream.call("GET", cards[-1]["thumbnail"], token=None)
     thumbnail = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert status == 200 and thumbnail.shape == (180, 320, 3) and thumbnail.std() > 10
@@ -212,7 +213,7 @@ def test_global_hotkeys_fire_while_another_window_has_focus(tmp_path, display):
     try:
         subprocess.run(["xdotool", "key", "ctrl+alt+e"], check=True)
         stream.wait_for(lambda s: s["effect_on"] is False, 10)
-        subprocess.run(["xdotool", "key", "ctrl+alt+4"], check=True)   # 4th: passthrough
+        subprocess.run(["xdotool", "key", "ctrl+alt+5"], check=True)   # 5th: passthrough
         stream.wait_for(lambda s: s["preset"] == "passthrough", 20)
         subprocess.run(["xdotool", "key", "ctrl+alt+p"], check=True)
         stream.wait_for(lambda s: s["privacy"] is True, 10)

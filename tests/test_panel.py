@@ -92,7 +92,7 @@ def test_the_panel_drives_the_stream_in_headless_chromium(tmp_path):
                            deviceScaleFactor=1, mobile=False)
             await tab.send("Page.navigate",
                            url=f"http://127.0.0.1:{stream.port}/?token={stream.token}")
-            await tab.wait_for("document.querySelectorAll('.preset').length === 4")
+            await tab.wait_for("document.querySelectorAll('.preset').length === 5")
             assert await tab.evaluate("location.search") == ""   # token out of the address
             await tab.wait_for("document.querySelector('.preset.current')?.dataset.preset "
                                "=== 'landmarks'")

@@ -11,11 +11,14 @@ from pathlib import Path
 import cv2
 
 from livecam.effects.registry import build_effect
+from livecam.errors import LivecamError
 from livecam.frame import Frame
 from livecam.inference.manifest import MANIFEST, models_dir
+from livecam.loop.privacy import privacy_card
 from livecam.paths import user_cache_dir
 from livecam.preset import available_presets, load_preset
 from livecam.sources.demo import DemoSource
+from livecam.swap.faces_store import list_faces
 from livecam.tracking.mediapipe_mesh import MediaPipeTracker
 
 log = logging.getLogger("livecam.control")
@@ -40,6 +43,7 @@ class Thumbnails:
         manifest = models_dir() / MANIFEST
         if manifest.is_file():
             digest.update(manifest.read_bytes())
+        digest.update(",".join(list_faces()).encode())   # face swap shows an enrolled face
         return digest.hexdigest()[:16]
 
     def get(self, name: str) -> bytes:
@@ -61,8 +65,13 @@ class Thumbnails:
     def _render(name: str) -> bytes:
         preset = load_preset(name)
         image = DemoSource(640, 360, realtime=False).render(0.0)
+        try:
+            effect = build_effect(preset.effect, preset.effect_settings)
+        except LivecamError as exc:   # e.g. face swap before any face is enrolled
+            log.info("no thumbnail for '%s': %s", name, exc)
+            card = privacy_card(*SIZE, text="enrol a face" if "enrol" in str(exc) else name)
+            return bytes(cv2.imencode(".jpg", card)[1].tobytes())
         tracker = MediaPipeTracker(preset.tracking)
-        effect = build_effect(preset.effect, preset.effect_settings)
         try:
             faces = [tracker.track(Frame(image, i, i / 30)) for i in range(3)][-1]
             out = effect.apply(Frame(image, 3, 0.1), faces)
