@@ -109,3 +109,21 @@ def test_every_face_of_a_group_is_stylised(data_dir):
         # the high-resolution face pass changed each face beyond the background pass
         diff = np.abs(out[y0:y1, x0:x1].astype(int) - background_only[y0:y1, x0:x1]).mean()
         assert diff > 2.0
+
+
+def test_the_paste_follows_the_persons_outline(demo_frames):
+    from livecam.effects.stylize import _person_in_crop
+
+    probability = np.zeros((144, 256), np.float32)
+    probability[:, :128] = 1.0                        # the person fills the left half
+    to_crop = np.array([[0.5, 0.0, 0.0], [0.0, 0.5, 0.0]])   # frame (512 wide) → crop
+    inside = _person_in_crop((probability, 0.5), to_crop, 256)
+    assert inside[50, 40] == 1.0 and inside[50, 200] == 0.0
+
+    image, faces = demo_frames[-1]
+    with_edge = StylizeEffect(StylizeSettings(hair_edge=True)).apply(Frame(image, 0, 0.0), faces)
+    without = StylizeEffect(StylizeSettings(hair_edge=False)).apply(Frame(image, 0, 0.0), faces)
+    differs = np.abs(with_edge.astype(int) - without).sum(axis=2) > 6
+    x0, y0, x1, y1 = (int(v) for v in faces[0].box)
+    assert differs.any()                                  # the outline changed the paste
+    assert not differs[:, : max(0, x0 - (x1 - x0))].any()  # far from the head: untouched

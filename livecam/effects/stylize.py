@@ -26,6 +26,7 @@ from livecam.geometry.face_shape import FaceReshaper, ShapeSettings
 from livecam.inference.device_profile import PROVIDERS, choose, session_providers
 from livecam.inference.onnx_model import ImageModel
 from livecam.tracking.mesh_topology import FACE_OVAL
+from livecam.tracking.segmentation import PersonSegmenter
 
 log = logging.getLogger("livecam.stylize")
 
@@ -49,6 +50,8 @@ class StylizeSettings:
         strength: 0 = camera image, 1 = fully stylised.
         threads: onnxruntime threads.
         max_faces: Faces stylised at high resolution (largest first).
+        hair_edge: Cut the paste mask at the person's outline (MediaPipe selfie segmentation,
+            run beside the background pass), so hair edges stay clean.
         shape: Geometry edits applied before the network.
     """
 
@@ -61,6 +64,7 @@ class StylizeSettings:
     strength: float = 1.0
     threads: int = 1
     max_faces: int = 4
+    hair_edge: bool = True
     shape: ShapeSettings = field(default_factory=ShapeSettings)
 
     def __post_init__(self) -> None:
@@ -116,6 +120,7 @@ class StylizeEffect:
         self.background_width = settings.background_width
         self._reshapers: dict[int, FaceReshaper] = {}
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-background")
+        self._segmenter = PersonSegmenter() if settings.hair_edge else None
         self.model.warm_up(self.resolution)
 
     def set_resolution(self, face_side: int, background_width: int) -> None:
@@ -125,7 +130,12 @@ class StylizeEffect:
         if self.settings.background_width:
             self.background_width = _round32(min(max(background_width, 128), 1024))
 
-    def _background(self, image: FrameBGR) -> FrameBGR:
+    def _background(self, image: FrameBGR
+                    ) -> tuple[FrameBGR, tuple[npt.NDArray[np.float32], float] | None]:
+        person = self._segmenter.person(image) if self._segmenter is not None else None
+        return self._paint_background(image), person
+
+    def _paint_background(self, image: FrameBGR) -> FrameBGR:
         h, w = image.shape[:2]
         bw = self.background_width
         if bw == 0:
@@ -154,9 +164,11 @@ class StylizeEffect:
         background = self._pool.submit(self._background, frame.image)
         largest = sorted(faces, key=lambda f: -f.size_px)[: self.settings.max_faces]
         painted = [self._paint_face(frame.image, face) for face in largest]
-        out = background.result()
+        out, person = background.result()
         for crop, mask, to_crop, to_frame in painted:
             side = crop.shape[0]
+            if person is not None:
+                mask = mask * _person_in_crop(person, to_crop, side)
             under = cv2.warpAffine(out, to_crop, (side, side), flags=cv2.INTER_LINEAR,
                                    borderMode=cv2.BORDER_REPLICATE)
             # colour-match to the background pass along the mask's edge so no box shows
@@ -171,6 +183,21 @@ class StylizeEffect:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        if self._segmenter is not None:
+            self._segmenter.close()
+            self._segmenter = None
+
+
+def _person_in_crop(person: tuple[npt.NDArray[np.float32], float], to_crop: Affine,
+                    side: int) -> npt.NDArray[np.float32]:
+    """The segmentation map (frame at low resolution) seen in crop pixels, its soft edge
+    firmed a little so the hair keeps its stylised edge."""
+    probability, scale = person
+    matrix = to_crop.copy()
+    matrix[:, :2] /= scale            # map → frame → crop
+    inside = cv2.warpAffine(probability, matrix, (side, side), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE)
+    return np.clip((inside - 0.2) * 1.6, 0.0, 1.0)
 
 
 def _mix(original: FrameBGR, styled: FrameBGR, strength: float) -> FrameBGR:
