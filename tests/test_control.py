@@ -94,12 +94,15 @@ def test_switching_presets_loads_in_the_background_and_keeps_the_last_good_one(s
     frames = state["frames"]
     state = stream.wait_for(lambda s: s["frames"] > frames + 10)
     assert state["preset"] == "landmarks" and state["switches"] == 2
+    # "next" moves past the broken preset (last in the list) instead of retrying it
+    assert "'anime'" in stream.control.step_preset(1).message
+    stream.wait_for(lambda s: s["preset"] == "anime")
     stream.control.pipeline.stop()
     time.sleep(0.5)
     record = json.loads((stream.folder / "r.json").read_text())
     switches = record["summary"]["switches"]
-    assert [(s["from"], s["to"]) for s in switches] == [("landmarks", "passthrough"),
-                                                        ("passthrough", "landmarks")]
+    assert [(s["from"], s["to"]) for s in switches][:2] == [("landmarks", "passthrough"),
+                                                            ("passthrough", "landmarks")]
 
 
 def test_privacy_sends_the_card_and_recording_makes_a_playable_file(stream):

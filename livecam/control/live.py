@@ -9,7 +9,10 @@ last good one.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -65,11 +68,13 @@ class LiveControl:
         self.presets = list(presets)
         self.settings = settings or ServerSettings()
         self._build = build
-        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-loader")
+        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-loader",
+                                          initializer=_lower_priority)
         self._lock = threading.Lock()
         self._generation = 0
         self.switching_to: str | None = None
         self.last_error: str | None = None
+        self._failed: str | None = None   # the last preset that would not load
         self.recording: VideoFileSink | None = None
         self.switches = 0
         self._closed = False
@@ -124,7 +129,8 @@ class LiveControl:
         return Outcome(True, f"switching to '{name}'")
 
     def step_preset(self, step: int) -> Outcome:
-        current = self.switching_to or self.pipeline.preset_name
+        # after a preset that would not load, "next" moves past it rather than retrying it
+        current = self.switching_to or self._failed or self.pipeline.preset_name
         index = self.presets.index(current) if current in self.presets else -1
         return self.select_preset(self.presets[(index + step) % len(self.presets)])
 
@@ -195,6 +201,7 @@ class LiveControl:
             with self._lock:
                 if generation == self._generation:
                     self.switching_to = None
+                    self._failed = name
                     self.last_error = f"could not switch to '{name}': {exc}"
             return
         with self._lock:
@@ -211,6 +218,7 @@ class LiveControl:
             if generation == self._generation:
                 self.switching_to = None
                 self.last_error = None
+                self._failed = None
             self.switches += 1
         self._close_later(old)
 
@@ -225,6 +233,13 @@ class LiveControl:
         self._closed = True
         self.set_recording(False)
         self._loader.shutdown(wait=True)
+
+
+def _lower_priority() -> None:
+    """Loading a preset yields the CPU to the stream (Linux: per-thread nice)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):   # not allowed here: the stream shares the CPU
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 def require_presets(names: Sequence[str], known: Sequence[str], where: str) -> list[str]:

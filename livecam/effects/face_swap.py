@@ -113,6 +113,14 @@ class FaceSwapEffect:
                     raise
                 log.warning("face swap without the fusion model (%s); blending plainly", exc)
         self._blank = np.zeros((SIDE, SIDE, 3), np.uint8)
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """One swap of the source onto itself: compiles the mesh kernel and runs the model
+        once, here rather than on the first streamed frame (a preset switch must not stall)."""
+        src = self.source
+        pose_face = Face(0, src.landmarks, (0.0, 0.0, float(SIDE), float(SIDE)), src.pose)
+        self.swap_crop(src.image, src.landmarks, pose_face)
 
     @property
     def source(self) -> EnrolledFace:
