@@ -21,7 +21,8 @@ from livecam.training.faces import load_faces
 from livecam.training.fusion_net import FUSION_TIERS, FusionNet
 from livecam.training.stylizer_net import count_parameters
 from livecam.training.swap_pairs import HELD_OUT_IDS, SwapPairSampler, identity_of
-from livecam.training.train_stylizer import ROOT, checkpoint_path, stylizer_loss
+from livecam.training.train_stylizer import (ROOT, cosine_lr, resume, save_run,
+                                             stylizer_loss)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +43,6 @@ class FusionSettings:
     @property
     def name(self) -> str:
         return f"fusion-{self.tier}"
-
-
-def _lr(settings: FusionSettings, step: int) -> float:
-    warm = 200
-    if step < warm:
-        return settings.lr * (step + 1) / warm
-    progress = min((step - warm) / max(1, settings.steps - warm), 1.0)
-    return 1e-4 + (settings.lr - 1e-4) * 0.5 * (1 + np.cos(np.pi * progress))
 
 
 def region_psnr(out: torch.Tensor, answer: torch.Tensor, region: torch.Tensor) -> float:
@@ -80,23 +73,7 @@ def train_fusion(settings: FusionSettings, cache_dir: Path = ROOT / "cache") -> 
     eval_x, eval_y, eval_region = held_out_batch(cache_dir, settings.size)
     model = FusionNet(FUSION_TIERS[settings.tier])
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=1e-5)
-    run_dir = ROOT / "runs" / settings.name
-    run_dir.mkdir(parents=True, exist_ok=True)
-    state_file = run_dir / "state.pt"
-    weights = checkpoint_path(settings.name)
-    weights.parent.mkdir(parents=True, exist_ok=True)
-    step = 0
-    if state_file.exists():
-        state = torch.load(state_file, weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        step = state["step"]
-        print(f"resuming {settings.name} at step {step}")
-    elif weights.exists():
-        saved = torch.load(weights, weights_only=False)
-        model.load_state_dict(saved["model"])
-        step = saved.get("step", 0)
-        print(f"continuing {settings.name} from committed weights at step {step}")
+    files, step = resume(settings.name, model, opt)
     print(f"{settings.name}: {count_parameters(model)} parameters, {len(sampler.indices)} "
           f"faces ({len(sampler.same_person)} with same-person pairs), {settings.size}², "
           f"batch {settings.batch}", flush=True)
@@ -105,7 +82,7 @@ def train_fusion(settings: FusionSettings, cache_dir: Path = ROOT / "cache") -> 
         model.train()
         x, y, w = sampler.batch(settings.batch)
         for group in opt.param_groups:
-            group["lr"] = _lr(settings, step)
+            group["lr"] = cosine_lr(settings.lr, settings.steps, step)
         with torch.autocast("cpu", dtype=torch.bfloat16):
             outputs = model(x)
         loss = stylizer_loss([o.float() for o in outputs], y, w)
@@ -119,7 +96,7 @@ def train_fusion(settings: FusionSettings, cache_dir: Path = ROOT / "cache") -> 
         if step % settings.log_every == 0:
             rate = seen / (time.perf_counter() - t0)
             print(f"step {step}/{settings.steps} loss {running:.4f} {rate:.0f} img/s", flush=True)
-            with open(run_dir / "log.tsv", "a", encoding="utf-8") as log:
+            with open(files.run_dir / "log.tsv", "a", encoding="utf-8") as log:
                 log.write(f"{step}\t{running:.5f}\n")
         if step % settings.eval_every == 0 or step == settings.steps:
             model.eval()
@@ -132,8 +109,6 @@ def train_fusion(settings: FusionSettings, cache_dir: Path = ROOT / "cache") -> 
                   f"{region_psnr(out, eval_y, eval_region):.2f} dB (plain paste "
                   f"{region_psnr(paste, eval_y, eval_region):.2f} dB)", flush=True)
         if step % settings.save_every == 0 or step == settings.steps:
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step},
-                       state_file)
-            torch.save({"model": model.state_dict(), "step": step, "tier": settings.tier,
-                        "family": "fusion", "size": settings.size}, weights)
-    return weights
+            save_run(files, model, opt, step, tier=settings.tier, family="fusion",
+                     size=settings.size)
+    return files.weights

@@ -119,16 +119,56 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
     return 10 * math.log10(1.0 / max(mse, 1e-10))
 
 
-def _lr(settings: TrainSettings, step: int) -> float:
+def cosine_lr(lr: float, steps: int, step: int) -> float:
+    """Linear warm-up over 200 steps, then cosine decay to 1e-4 at `steps`."""
     warm = 200
     if step < warm:
-        return settings.lr * (step + 1) / warm
-    progress = (step - warm) / max(1, settings.steps - warm)
-    return 1e-4 + (settings.lr - 1e-4) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+        return lr * (step + 1) / warm
+    progress = (step - warm) / max(1, steps - warm)
+    return 1e-4 + (lr - 1e-4) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
 
 
 def checkpoint_path(name: str) -> Path:
     return ROOT / "checkpoints" / f"{name}.pt"
+
+
+@dataclass(frozen=True, slots=True)
+class RunFiles:
+    """Where a run keeps its resumable state (ignored) and its weights (committed)."""
+
+    run_dir: Path
+    state: Path
+    weights: Path
+
+
+def resume(name: str, model: torch.nn.Module, opt: torch.optim.Optimizer
+           ) -> tuple[RunFiles, int]:
+    """Load the run's state, else its committed weights with a fresh optimiser; the step."""
+    run_dir = ROOT / "runs" / name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    files = RunFiles(run_dir, run_dir / "state.pt", checkpoint_path(name))
+    files.weights.parent.mkdir(parents=True, exist_ok=True)
+    step = 0
+    if files.state.exists():
+        state = torch.load(files.state, weights_only=False)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        step = state["step"]
+        print(f"resuming {name} at step {step}")
+    elif files.weights.exists():
+        saved = torch.load(files.weights, weights_only=False)
+        model.load_state_dict(saved["model"])
+        step = saved.get("step", 0)
+        print(f"continuing {name} from committed weights at step {step}")
+    return files, step
+
+
+def save_run(files: RunFiles, model: torch.nn.Module, opt: torch.optim.Optimizer, step: int,
+             **meta: Any) -> None:
+    """The resumable state, and the weights with `meta` (tier, style or family, size)."""
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step},
+               files.state)
+    torch.save({"model": model.state_dict(), "step": step, **meta}, files.weights)
 
 
 def train(settings: TrainSettings, cache_dir: Path = ROOT / "cache") -> Path:
@@ -149,23 +189,7 @@ def train(settings: TrainSettings, cache_dir: Path = ROOT / "cache") -> Path:
 
     model = Stylizer(TIERS[settings.tier])
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=1e-5)
-    run_dir = ROOT / "runs" / settings.name
-    run_dir.mkdir(parents=True, exist_ok=True)
-    state_file = run_dir / "state.pt"
-    weights = checkpoint_path(settings.name)
-    weights.parent.mkdir(parents=True, exist_ok=True)
-    step = 0
-    if state_file.exists():
-        state = torch.load(state_file, weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        step = state["step"]
-        print(f"resuming {settings.name} at step {step}")
-    elif weights.exists():
-        saved = torch.load(weights, weights_only=False)
-        model.load_state_dict(saved["model"])
-        step = saved.get("step", 0)
-        print(f"continuing {settings.name} from committed weights at step {step}")
+    files, step = resume(settings.name, model, opt)
     print(f"{settings.name}: {count_parameters(model)} parameters, {len(faces.images)} faces, "
           f"{settings.size}², batch {settings.batch}", flush=True)
 
@@ -174,7 +198,7 @@ def train(settings: TrainSettings, cache_dir: Path = ROOT / "cache") -> Path:
         model.train()
         x, y, mask = sampler.batch(settings.batch)
         for group in opt.param_groups:
-            group["lr"] = _lr(settings, step)
+            group["lr"] = cosine_lr(settings.lr, settings.steps, step)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings.bf16):
             outputs = model(x)
         outputs = [o.float() for o in outputs]
@@ -189,7 +213,7 @@ def train(settings: TrainSettings, cache_dir: Path = ROOT / "cache") -> Path:
         if step % settings.log_every == 0:
             rate = seen / (time.perf_counter() - t0)
             print(f"step {step}/{settings.steps} loss {running:.4f} {rate:.0f} img/s", flush=True)
-            with open(run_dir / "log.tsv", "a", encoding="utf-8") as log:
+            with open(files.run_dir / "log.tsv", "a", encoding="utf-8") as log:
                 log.write(f"{step}\t{running:.5f}\n")
         if step % settings.eval_every == 0 or step == settings.steps:
             model.eval()
@@ -199,8 +223,6 @@ def train(settings: TrainSettings, cache_dir: Path = ROOT / "cache") -> Path:
             print(f"step {step}: held-out PSNR vs teacher {psnr(out, eval_y):.2f} dB "
                   f"(input vs teacher {psnr(eval_x, eval_y):.2f} dB)", flush=True)
         if step % settings.save_every == 0 or step == settings.steps:
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step},
-                       state_file)
-            torch.save({"model": model.state_dict(), "step": step, "tier": settings.tier,
-                        "style": settings.style, "size": settings.size}, weights)
-    return weights
+            save_run(files, model, opt, step, tier=settings.tier, style=settings.style,
+                     size=settings.size)
+    return files.weights
