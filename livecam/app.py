@@ -222,21 +222,22 @@ def _switch_on_a_timer(control: LiveControl, every_s: float) -> None:
             control.step_preset(1)
 
 
+# command-line overrides: settings field → (flag, the kind of preset it applies to)
+_OVERRIDES = {"tier": ("--tier", "a model"), "provider": ("--provider", "a model"),
+              "faces": ("--face", "a face swap")}
+
+
 def _effect_settings(preset: Preset, config: RunConfig) -> Any:
-    """The preset's effect settings with the command line's tier and provider applied."""
-    overrides: dict[str, Any] = {k: v for k, v in (("tier", config.tier),
-                                                    ("provider", config.provider))
-                                 if v is not None}
-    if config.face is not None:
-        overrides["faces"] = (config.face,)
-    if not overrides:
-        return preset.effect_settings
-    missing = [k for k in overrides if not hasattr(preset.effect_settings, k)]
-    if missing:
-        what = "a face swap" if missing[0] == "faces" else "a model"
-        raise PresetError(f"--{missing[0].rstrip('s')} applies to presets that run {what}; "
-                          f"'{preset.name}' ({preset.effect}) does not")
-    return replace(preset.effect_settings, **overrides)
+    """The preset's effect settings with the command line's tier, provider and face applied."""
+    given = {"tier": config.tier, "provider": config.provider,
+             "faces": None if config.face is None else (config.face,)}
+    overrides = {k: v for k, v in given.items() if v is not None}
+    for key in overrides:
+        if not hasattr(preset.effect_settings, key):
+            flag, kind = _OVERRIDES[key]
+            raise PresetError(f"{flag} applies to presets that run {kind}; "
+                              f"'{preset.name}' ({preset.effect}) does not")
+    return replace(preset.effect_settings, **overrides) if overrides else preset.effect_settings
 
 
 def _controller(effect: object, config: RunConfig, target_fps: float,

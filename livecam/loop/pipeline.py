@@ -90,7 +90,8 @@ class Pipeline:
         self.sinks: list[Sink] = list(sinks)
         self.settings = settings or LoopSettings()
         self.clock = clock or MonotonicClock()
-        self.controller = controller if isinstance(effect, Adjustable) else None
+        self._knob: Adjustable | None = effect if isinstance(effect, Adjustable) else None
+        self.controller = controller if self._knob is not None else None
         self.preset_name = self.settings.preset
         self.privacy: Privacy | None = None
         self._swap: _Swap | None = None
@@ -273,10 +274,10 @@ class Pipeline:
                                   self.effect.name, exc)
             done_s = self.clock.now_s()
             rec.stages_ms["effect"] = (done_s - tracked_s) * 1000.0
-            if self.effect_on and isinstance(self.effect, Adjustable):
-                rec.resolution = self.effect.resolution
-                rec.background_width = self.effect.background_width
-                self._adapt(rec)
+            if self.effect_on and self._knob is not None:
+                rec.resolution = self._knob.resolution
+                rec.background_width = self._knob.background_width
+                self._adapt(rec, self._knob)
             image = self._crossfade(image)
             self._last_image = image
             work.faces, work.image, work.processed_s = faces, image, done_s
@@ -293,6 +294,7 @@ class Pipeline:
             return
         old = self.effect
         self.effect, self.controller = swap.effect, swap.controller
+        self._knob = swap.effect if isinstance(swap.effect, Adjustable) else None
         log.info("switched to '%s'", swap.preset)
         self.preset_name = swap.preset
         if self._last_image is not None:
@@ -314,14 +316,13 @@ class Pipeline:
             return self._last_image
         return privacy_card(frame.width, frame.height)
 
-    def _adapt(self, rec: FrameRecord) -> None:
+    def _adapt(self, rec: FrameRecord, knob: Adjustable) -> None:
         if self.controller is None:
             return
         level = self.controller.observe(rec.index, rec.stages_ms["track"],
                                         rec.stages_ms["effect"], rec.dropped_before)
         if level is not None:
-            assert isinstance(self.effect, Adjustable)
-            self.effect.set_resolution(level.face_side, level.background_width)
+            knob.set_resolution(level.face_side, level.background_width)
             log.info("resolution %d px face, %d px background (%s)", level.face_side,
                      level.background_width, self.controller.changes[-1].reason)
 
