@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -72,22 +73,38 @@ def fake_vcam_backend() -> Iterator[type[FakeVirtualCamera]]:
     BACKENDS.pop("fake", None)
 
 
-@pytest.fixture
-def display(monkeypatch):
-    """A virtual X display (Xvfb) for windows and global hotkeys; skips without one."""
+@pytest.fixture(scope="session")
+def _xvfb() -> Iterator[str]:
+    """One virtual X display for the whole run.
+
+    OpenCV's Qt window keeps its X connection for the life of the process, and Xlib ends the
+    process (exit 1, no message) when that server goes away; so the server is never killed
+    under it: `-terminate` lets Xvfb leave on its own once its last client, this process, has.
+    A connection held here keeps it up between tests that open and close their own.
+    """
     if not (shutil.which("Xvfb") and shutil.which("xdotool")):
         pytest.skip("needs Xvfb and xdotool (apt install xvfb xdotool)")
-    number = 97
+    number = next(n for n in range(97, 200) if not os.path.exists(f"/tmp/.X{n}-lock"))
     server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten",
-                               "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "tcp", "-terminate"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or server.poll() is not None:
             server.kill()
             pytest.skip("Xvfb did not start")
         time.sleep(0.05)
-    monkeypatch.setenv("DISPLAY", f":{number}")
-    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    from Xlib import display as xlib_display
+
+    anchor = xlib_display.Display(f":{number}")
+    threading.Thread(target=server.wait, daemon=True).start()   # reaps it when it leaves
     yield f":{number}"
-    server.terminate()
-    server.wait(timeout=5)
+    anchor.close()
+
+
+@pytest.fixture
+def display(_xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The virtual X display for windows and global hotkeys; skips without Xvfb."""
+    monkeypatch.setenv("DISPLAY", _xvfb)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    return _xvfb

@@ -46,6 +46,12 @@ class Stream:
     token: str
     sink: RecentSink
     folder: Path
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        """Ends the run and waits for it, so its benchmark record is written."""
+        self.control.pipeline.stop()
+        self.thread.join(30)
 
     def call(self, method: str, route: str, body: Any = None, token: str | None = "",
              headers: dict[str, str] | None = None) -> tuple[int, Any]:
@@ -99,6 +105,6 @@ def start_stream(tmp_path: Path, preset: str = "landmarks", **config: Any):
     if "error" in box:
         raise box["error"]
     token = token_path().read_text().strip() if config.get("control") else ""
-    stream = Stream(box["control"], port, token, sink, tmp_path)
+    stream = Stream(box["control"], port, token, sink, tmp_path, thread)
     stream.wait_for(lambda s: s["frames"] > 3)
     return stream, thread, box

@@ -97,8 +97,7 @@ def test_switching_presets_loads_in_the_background_and_keeps_the_last_good_one(s
     # "next" moves past the broken preset (last in the list) instead of retrying it
     assert "'anime'" in stream.control.step_preset(1).message
     stream.wait_for(lambda s: s["preset"] == "anime")
-    stream.control.pipeline.stop()
-    time.sleep(0.5)
+    stream.stop()
     record = json.loads((stream.folder / "r.json").read_text())
     switches = record["summary"]["switches"]
     assert [(s["from"], s["to"]) for s in switches][:2] == [("landmarks", "passthrough"),
