@@ -1,4 +1,8 @@
-"""Latency and load time of every model in models/manifest.toml on the CPU provider.
+"""Size, latency, load time and held-out quality of every stylizer variant on the CPU provider.
+
+The variants table of the compression pipeline: each tier in float32, float16 and INT8,
+pruned or not, with its parameter count and its PSNR against the reference renderer on
+held-out faces (measured by `livecam train publish`, read from the manifest).
 
 Method: onnxruntime CPU provider, 1 intra-op thread (the frame loop's setting on 2 cores),
 5 warm-up runs then the median and p95 of 50 runs per input side; load time is the median of
@@ -34,7 +38,9 @@ def measure(entry_name: str, sides: list[int]) -> dict[str, object]:
         loads.append((time.perf_counter() - start) * 1000)
     result: dict[str, object] = {"file": entry.file, "size_bytes": entry.size_bytes,
                                  "precision": entry.precision, "tier": entry.tier,
-                                 "style": entry.style, "load_ms_median": float(np.median(loads))}
+                                 "style": entry.style, "params": entry.params,
+                                 "pruned": entry.pruned, "quality_db": entry.quality_db,
+                                 "load_ms_median": float(np.median(loads))}
     rng = np.random.default_rng(0)
     for side in sides:
         image = rng.integers(0, 255, (side, side, 3), dtype=np.uint8)
@@ -55,13 +61,16 @@ def main() -> None:
     parser.add_argument("--sides", type=int, nargs="+", default=[128, 192, 256, 320])
     parser.add_argument("--out", type=Path, default=HERE / "results" / "model-latency.json")
     args = parser.parse_args()
-    results = {name: measure(name, args.sides) for name in load_manifest()}
-    header = f"{'model':36s} {'MB':>5s} {'load ms':>8s} " + " ".join(
-        f"{s:>4d}² p50" for s in args.sides)
-    print(header)
+    results = {name: measure(name, args.sides) for name, e in load_manifest().items()
+               if e.family == "stylizer"}
+    print("| model | params | pruned | MB | load ms | " + " | ".join(
+        f"{s}² p50 ms" for s in args.sides) + " | PSNR vs renderer |")
+    print("|---" * (6 + len(args.sides)) + "|")
     for name, r in results.items():
-        cells = " ".join(f"{r[f'ms_{s}']['p50']:9.2f}" for s in args.sides)  # type: ignore[index]
-        print(f"{name:36s} {int(r['size_bytes']) / 1e6:5.2f} {r['load_ms_median']:8.1f} {cells}")
+        cells = " | ".join(f"{r[f'ms_{s}']['p50']:.2f}" for s in args.sides)  # type: ignore[index]
+        print(f"| {name} | {r['params']:,} | {r['pruned']:.0%} | "
+              f"{int(r['size_bytes']) / 1e6:.2f} | {r['load_ms_median']:.1f} | {cells} | "
+              f"{r['quality_db']:.2f} dB |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": machine_info(), "method": __doc__.split("\n\n")[1],
                                     "models": results}, indent=1))

@@ -132,6 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
     anime.add_argument("--structure", choices=("renderer", "input"), default="renderer",
                        help="structure target: the anime reference renderer (paired) or the "
                             "blurred input")
+    prune = train_sub.add_parser("prune", help="prune a trained stylizer's channels and heal "
+                                 "it by distillation from the unpruned one")
+    prune.add_argument("weights", help="the teacher: training/checkpoints/STYLE-TIER.pt")
+    prune.add_argument("--ratio", type=float, default=0.5,
+                       help="share of channels removed from each prunable group")
+    prune.add_argument("--size", type=int, default=128, help="training crop side")
+    prune.add_argument("--steps", type=int, default=1500, help="total steps (resumes)")
+    prune.add_argument("--batch", type=int, default=16)
+    prune.add_argument("--threads", type=int, default=2, help="CPU threads for training")
     fusion = train_sub.add_parser("fusion", help="self-supervised face-swap fusion model")
     fusion.add_argument("--tier", default="S", choices=("S", "M"))
     fusion.add_argument("--size", type=int, default=128, help="training crop side")
@@ -247,6 +256,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
         print(train_fusion(FusionSettings(tier=args.tier, size=args.size, steps=args.steps,
                                           batch=args.batch, threads=args.threads), cache))
+        return 0
+    if args.train_command == "prune":
+        from livecam.training.prune import PruneSettings, train_pruned  # noqa: PLC0415
+
+        if not 0.0 < args.ratio < 0.9:
+            print("livecam: error: --ratio must be between 0 and 0.9 (the share of channels "
+                  "removed)", file=sys.stderr)
+            return 2
+        print(train_pruned(PruneSettings(teacher=Path(args.weights), ratio=args.ratio,
+                                         size=args.size, steps=args.steps, batch=args.batch,
+                                         threads=args.threads), cache))
         return 0
     if args.train_command == "stylizer":
         from livecam.training.train_stylizer import TrainSettings, train  # noqa: PLC0415

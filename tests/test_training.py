@@ -121,6 +121,24 @@ def test_a_short_cpu_run_moves_the_network_toward_the_renderer(faces, tmp_path, 
     int8 = next(r for r in reports if r.precision == "int8")
     assert int8.size_bytes < next(r for r in reports if r.precision == "float32").size_bytes
 
+    # compression: prune half the channels, heal by distillation, publish beside the original
+    from livecam.training.prune import PruneSettings, train_pruned
+    from livecam.training.stylizer_net import count_parameters
+
+    pruned_weights = train_pruned(PruneSettings(teacher=weights, ratio=0.5, size=64, steps=40,
+                                                batch=4, threads=1, save_every=40,
+                                                log_every=20, eval_every=40), cache)
+    student = load_weights(pruned_weights)   # rebuilt from the recorded channel counts
+    assert count_parameters(student) < 0.75 * count_parameters(model)
+    with torch.no_grad():
+        healed = student(x)
+    assert healed.shape == x.shape and psnr(healed, y) > psnr(x, y)
+    publish(pruned_weights, models, cache)
+    entries = load_manifest(models)
+    assert len(entries) == 6   # the unpruned variants are kept
+    assert {e.pruned for e in entries.values()} == {0.0, 0.5}
+    assert (models / "stylizer-fairy-tale-S-p50.md").read_text().count("Torch-Pruning") == 1
+
 
 def test_a_short_anime_run_trains_both_players(faces, tmp_path, monkeypatch):
     from livecam.training.train_anime import AnimeSettings, MultiScaleDiscriminator, train_anime

@@ -43,6 +43,7 @@ class ModelEntry:
     licence: str
     card: str
     quality_db: float = 0.0   # PSNR at 256² against the style's reference renderer, held out
+    pruned: float = 0.0       # share of channels removed by structured pruning (a tier variant)
 
 
 def models_dir() -> Path:

@@ -23,9 +23,17 @@ from livecam.training.stylizer_net import TIERS, Stylizer
 
 
 def load_weights(path: Path) -> Stylizer:
+    """A trained stylizer; a pruned one is rebuilt from its recorded channel counts."""
     saved = torch.load(path, weights_only=False)
     model = Stylizer(TIERS[saved["tier"]])
-    model.load_state_dict(saved["model"])
+    state = saved["model"]
+    if "shapes" in saved:
+        from livecam.training.prune import reshape  # noqa: PLC0415
+
+        model = reshape(model, saved["shapes"])
+        state = {k.removeprefix("student."): v for k, v in state.items()
+                 if k.startswith("student.")}
+    model.load_state_dict(state)
     return model.eval()
 
 
@@ -69,8 +77,9 @@ def _float_nodes(model: onnx.ModelProto) -> list[str]:
 
 
 def export_int8(src: Path, out: Path, calibration: npt.NDArray[Any],
-                input_name: str = "image") -> Path:
-    """Static INT8 (QDQ) calibrated on `calibration` (N×C×H×W float32 in [-1, 1])."""
+                input_name: str = "image", also_float: tuple[str, ...] = ()) -> Path:
+    """Static INT8 (QDQ) calibrated on `calibration` (N×C×H×W float32 in [-1, 1]); the nodes
+    named in `also_float` stay in float beside the attention gates and the output."""
     from onnxruntime.quantization import (  # noqa: PLC0415
         CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quant_pre_process,
         quantize_static)
@@ -89,6 +98,6 @@ def export_int8(src: Path, out: Path, calibration: npt.NDArray[Any],
     quantize_static(str(pre), str(out), Reader(), quant_format=QuantFormat.QDQ,
                     activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                     per_channel=True, calibrate_method=CalibrationMethod.MinMax,
-                    nodes_to_exclude=_float_nodes(model))
+                    nodes_to_exclude=_float_nodes(model) + list(also_float))
     pre.unlink()
     return out

@@ -49,6 +49,9 @@ RECIPES = {
                          "--batch 8`",
     ("anime", "S"): "`livecam train prepare`, the fairy-tale S recipe, then `livecam train "
                     "anime --tier S --steps 2000 --batch 8`",
+    ("fairy-tale", "M-p50"): "the fairy-tale M recipe, then `livecam train prune "
+                             "training/checkpoints/fairy-tale-M.pt --ratio 0.5 --steps 3000`, "
+                             "then `... --size 256 --batch 8 --steps 4000`",
 }
 
 
@@ -121,9 +124,10 @@ def publish(weights: Path, models: Path, cache_dir: Path) -> list[VariantReport]
     import torch  # noqa: PLC0415
 
     saved = torch.load(weights, weights_only=False)
-    style, tier = saved["style"], saved["tier"]
+    style, tier, pruned = saved["style"], saved["tier"], float(saved.get("pruned", 0.0))
     model = load_weights(weights)
-    base = f"stylizer-{style}-{tier}"
+    variant = f"{tier}-p{round(pruned * 100)}" if pruned else tier
+    base = f"stylizer-{style}-{variant}"
     models.mkdir(parents=True, exist_ok=True)
     fp32 = export_float32(model, models / f"{base}-fp32.onnx")
     fp16 = export_float16(fp32, models / f"{base}-fp16.onnx")
@@ -142,8 +146,8 @@ def publish(weights: Path, models: Path, cache_dir: Path) -> list[VariantReport]
     cpu = [r for r in reports if r.precision != "float16"
            and (r.precision == "float32" or r.psnr_vs_teacher >= budget)]
     order = sorted(cpu, key=lambda r: r.latency_ms_256) + [r for r in reports if r not in cpu]
-    entries = {k: v for k, v in load_manifest_or_empty(models).items()
-               if not k.startswith(base)}
+    ours = {f"{base}-{r.precision}" for r in reports}
+    entries = {k: v for k, v in load_manifest_or_empty(models).items() if k not in ours}
     params = count_parameters(model)
     for r in order:
         name = f"{base}-{r.precision}"
@@ -151,10 +155,11 @@ def publish(weights: Path, models: Path, cache_dir: Path) -> list[VariantReport]
             name=name, file=r.path.name, family="stylizer", style=style, tier=tier,
             precision=r.precision, min_side=128, max_side=512, size_bytes=r.size_bytes,
             sha256=sha256_of(r.path), params=params, data=DATA_NOTE.format(style=style),
-            licence=LICENCE, card=f"{base}.md", quality_db=round(r.psnr_vs_teacher, 2))
+            licence=LICENCE, card=f"{base}.md", quality_db=round(r.psnr_vs_teacher, 2),
+            pruned=pruned)
     write_manifest(models, entries)
-    write_card(models / f"{base}.md", style, tier, params, saved.get("step", 0), reports,
-               order[0].precision)
+    write_card(models / f"{base}.md", style, variant, params, saved.get("step", 0), reports,
+               order[0].precision, _pruning_note(saved))
     return reports
 
 
@@ -181,8 +186,19 @@ def write_manifest(models: Path, entries: dict[str, ModelEntry]) -> None:
     (models / MANIFEST).write_text("\n".join(lines), encoding="utf-8")
 
 
+def _pruning_note(saved: dict[str, Any]) -> str:
+    if not saved.get("pruned"):
+        return ""
+    return (f"\n\n**Pruning.** Structured channel pruning of `{saved['teacher']}` (Torch-Pruning, "
+            f"L1 magnitude per coupled channel group, {saved['pruned']:.0%} of each group's "
+            "channels removed, multiples of 8 kept; heads and attention gates keep their "
+            "outputs), then healed by distillation from the unpruned network: the renderer "
+            "loss plus L1 to the teacher's output and MSE between 1×1-adapted decoder features "
+            "(1/8 and 1/2) and the teacher's (`livecam/training/prune.py`).")
+
+
 def write_card(path: Path, style: str, tier: str, params: int, steps: int,
-               reports: list[VariantReport], default: str) -> None:
+               reports: list[VariantReport], default: str, pruning: str = "") -> None:
     rows = "\n".join(
         f"| {r.precision} | {r.path.name} | {r.size_bytes / 1e6:.2f} MB | "
         f"{r.latency_ms_192:.1f} | {r.latency_ms_256:.1f} | {r.psnr_vs_teacher:.2f} dB | "
@@ -200,7 +216,7 @@ unshuffle to half resolution, encoder to 1/16, {params:,} parameters, FS blocks 
 separable-conv branches of depth 1, 2 and dilated, projected, residual) at the bottleneck and in
 the decoder, STA pixel attention at every shallow/deep fusion, heads at 1/8, 1/4 and full
 resolution for multi-scale supervision (only the full head is exported), output = input +
-predicted residual. Fully convolutional: any side that is a multiple of 32 from 128 to 512.
+predicted residual. Fully convolutional: any side that is a multiple of 32 from 128 to 512.{pruning}
 
 **Training.** On aligned crops of {DATA_NOTE.split(';')[0]}: 9,135 training faces, 1,003 held
 out by a fixed hash of the file name (CelebA: its test split). {LOOKS[style][1]}; bfloat16
