@@ -139,7 +139,8 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
 
         def build(name: str) -> tuple[Effect, ResolutionController | None]:
             other = load_preset(name)
-            made = build_effect(other.effect, _effect_settings(other, config), target_fps)
+            made = build_effect(other.effect, _effect_settings(other, config, strict=False),
+                                target_fps)
             # the machine did not change: start where the running controller has settled
             now = pipeline.controller.level.face_side if pipeline.controller else None
             return made, _controller(made, config, target_fps, now)
@@ -227,13 +228,21 @@ _OVERRIDES = {"tier": ("--tier", "a model"), "provider": ("--provider", "a model
               "faces": ("--face", "a face swap")}
 
 
-def _effect_settings(preset: Preset, config: RunConfig) -> Any:
-    """The preset's effect settings with the command line's tier, provider and face applied."""
+def _effect_settings(preset: Preset, config: RunConfig, strict: bool = True) -> Any:
+    """The preset's effect settings with the command line's tier, provider and face applied.
+
+    The starting preset must take every override given (`strict`: a flag that does nothing is
+    a mistake worth saying); a preset switched to mid-stream takes those it has, so
+    `--face NAME` on a face-swap start does not block a switch to `fairy-tale`.
+    """
     given = {"tier": config.tier, "provider": config.provider,
              "faces": None if config.face is None else (config.face,)}
     overrides = {k: v for k, v in given.items() if v is not None}
-    for key in overrides:
+    for key in list(overrides):
         if not hasattr(preset.effect_settings, key):
+            if not strict:
+                del overrides[key]
+                continue
             flag, kind = _OVERRIDES[key]
             raise PresetError(f"{flag} applies to presets that run {kind}; "
                               f"'{preset.name}' ({preset.effect}) does not")

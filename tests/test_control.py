@@ -229,3 +229,14 @@ def test_global_hotkeys_fire_while_another_window_has_focus(tmp_path, display):
             listener.join(5)
         assert not any(t.is_alive() for t in listeners)
     assert "error" not in box
+
+
+def test_command_line_overrides_do_not_block_a_switch_to_a_preset_without_them(tmp_path):
+    stream, thread, box = start_stream(tmp_path, preset="fairy-tale", tier="S", control=True)
+    try:
+        assert "switching" in stream.control.select_preset("landmarks").message
+        state = stream.wait_for(lambda s: s["preset"] == "landmarks" or s["last_error"])
+        assert state["preset"] == "landmarks" and state["last_error"] is None
+    finally:
+        stream.stop()
+    assert "error" not in box, box.get("error")

@@ -23,7 +23,7 @@ import copy
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +36,8 @@ from livecam.training.stylizer_net import Stylizer, count_parameters
 from livecam.training.train_stylizer import (ROOT, PairSampler, _to_tensor, cosine_lr, psnr,
                                              resume, save_run, stylizer_loss)
 
-DISTILLED = ("dec8", "dec2")   # decoder features matched to the teacher's
+DISTILLED = ("dec8", "dec2")
+M = TypeVar("M", bound=nn.Module)   # decoder features matched to the teacher's
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +84,14 @@ def reshape(model: Stylizer, shapes: dict[str, tuple[int, int]]) -> Stylizer:
     return model
 
 
-def prune(model: Stylizer, ratio: float, side: int = 128) -> Stylizer:
+def prune(model: M, ratio: float, side: int = 128, channels: int = 3) -> M:
     """A channel-pruned copy of `model` (heads and attention gates keep their outputs)."""
     import torch_pruning as tp  # noqa: PLC0415
 
     student = copy.deepcopy(model).eval()
     keep_outputs = [m for m in student.modules()
                     if isinstance(m, nn.Conv2d) and m.out_channels in (1, 3, 12)]
-    pruner = tp.pruner.BasePruner(student, torch.zeros(1, 3, side, side),
+    pruner = tp.pruner.BasePruner(student, torch.zeros(1, channels, side, side),
                                   importance=tp.importance.GroupMagnitudeImportance(p=1),
                                   pruning_ratio=ratio, ignored_layers=keep_outputs, round_to=8)
     pruner.step()
