@@ -214,3 +214,16 @@ def test_the_fusion_model_starts_as_the_plain_paste_and_learns_past_it(faces, tm
     crop = images[0]
     fused = runner.run(crop, crop, np.zeros(crop.shape[:2], np.float32))
     assert fused.shape == crop.shape
+
+    # quantisation-aware fine-tuning: INT8 simulated, float weights out, resumable
+    from livecam.training.qat_fusion import QatSettings, fake_quantised, train_fusion_qat
+
+    simulated = fake_quantised(FusionNet(FUSION_TIERS["S"]), x[:2])
+    assert any("fake_quant" in name for name, _ in simulated.named_modules())
+    qat = train_fusion_qat(QatSettings(size=64, steps=4, batch=2, threads=1, save_every=4,
+                                       eval_every=4, log_every=2), cache)
+    tuned = torch.load(qat, weights_only=False)
+    assert tuned["qat"] and tuned["step"] == 4
+    model.load_state_dict(tuned["model"])   # plain float weights, the network's own names
+    assert not torch.equal(tuned["model"]["dec2.1.weight"], saved["model"]["dec2.1.weight"])
+    assert train_fusion_qat(QatSettings(size=64, steps=4, batch=2, threads=1), cache) == qat
