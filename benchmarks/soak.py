@@ -6,7 +6,9 @@ starts `livecam run` on the 720p test video (looped, paced in real time, null si
 on), cycles the presets through the control API every `--switch-every` seconds, and samples the
 process from outside every 5 s: resident memory (VmRSS), threads, CPU and the delivered fps the
 control API reports. Growth is the slope of a line fitted to the memory of the second half of
-the run (after every preset has loaded at least once), in MB per hour.
+the run, in MB per hour, and the peak of each full cycle through the presets: glibc's
+allocator keeps freed model memory in per-thread arenas, so memory climbs over the first
+cycles and then holds, where a leak keeps climbing.
 
     python benchmarks/soak.py [--minutes 10] [--switch-every 30]
         [--out benchmarks/results/soak.json]
@@ -122,7 +124,7 @@ def main() -> None:
         log.close()
     if not samples:
         sys.exit(f"no samples: livecam run ended early; see {home / 'run.log'}")
-    summary = _summarize(samples, turn)
+    summary = _summarize(samples, turn, args.switch_every * len(presets))
     summary["errors"] = errors + sorted({s["last_error"] for s in samples if s["last_error"]})
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"command": " ".join(command[:-2] + ["--control-port",
@@ -133,9 +135,12 @@ def main() -> None:
     print(json.dumps(summary, indent=1))
 
 
-def _summarize(samples: list[dict[str, Any]], switches: int) -> dict[str, Any]:
+def _summarize(samples: list[dict[str, Any]], switches: int, cycle_s: float
+               ) -> dict[str, Any]:
+    """Memory that settles shows as flat per-cycle peaks; a leak as peaks that keep rising."""
     t = np.array([s["t_s"] for s in samples])
     rss = np.array([s["rss_mb"] for s in samples])
+    cycles = (t // cycle_s).astype(int)
     half = t >= t[-1] / 2
     slope_mb_per_s = float(np.polyfit(t[half], rss[half], 1)[0]) if half.sum() > 2 else 0.0
     cpu = [s["cpu_s"] for s in samples]
@@ -144,6 +149,8 @@ def _summarize(samples: list[dict[str, Any]], switches: int) -> dict[str, Any]:
             "rss_mb_first": float(rss[0]), "rss_mb_last": float(rss[-1]),
             "rss_mb_peak": float(rss.max()),
             "rss_growth_mb_per_hour_second_half": slope_mb_per_s * 3600,
+            "rss_mb_peak_per_preset_cycle": [round(float(rss[cycles == c].max()), 1)
+                                             for c in np.unique(cycles)],
             "threads_min": min(s["threads"] for s in samples),
             "threads_max": max(s["threads"] for s in samples),
             "cpu_cores_mean": (cpu[-1] - cpu[0]) / max(t[-1] - t[0], 1e-6),

@@ -165,6 +165,9 @@ def main() -> None:
         entry = results.setdefault(name, {})
         assert isinstance(entry, dict)
         entry["called_anime"] = anime_share(classifier, np.stack(outs))
+    # the anime network's own target: how far a structure-keeping filter gets on its own
+    anime_targets = np.load(CACHE / "anime-holdout.npz")["targets"]
+    results["anime-renderer"] = {"called_anime": anime_share(classifier, anime_targets[pick])}
 
     effect = StylizeEffect(StylizeSettings())
     results["flicker_fairy_tale"] = {clip: flicker(DATA / "videos" / clip, effect)
