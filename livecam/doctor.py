@@ -96,16 +96,22 @@ def check_compute(refresh: bool = False) -> Check:
     from livecam.inference.manifest import load_manifest  # noqa: PLC0415
 
     try:
-        styles = sorted({(e.family, e.style) for e in load_manifest().values()})
+        entries = load_manifest()
+        styles = sorted({(e.family, e.style) for e in entries.values()})
+
+        def variant(name: str) -> str:
+            e = entries[name]
+            pruned = f" pruned {e.pruned:.0%}" if e.pruned else ""
+            return f"{e.tier}{pruned} {e.precision}"
         lines, measured = [], 0
         profile = None
         for family, style in styles:
             profile = load_profile(family, style, refresh=refresh and measured == 0)
             measured += profile.measured_now
             picked = choose(family, style)
-            times = ", ".join(f"{t.tier} {t.precision}/{t.provider} {t.ms:.1f}"
+            times = ", ".join(f"{variant(t.model)}/{t.provider} {t.ms:.1f}"
                               for t in sorted(profile.timings, key=lambda t: t.ms))
-            lines.append(f"{style}: runs {picked.entry.tier} {picked.entry.precision} on "
+            lines.append(f"{style}: runs {variant(picked.entry.name)} on "
                          f"{picked.provider} ({times} ms at {PROBE_SIDE}²)")
     except ModelError as exc:
         return Check("compute", "fail", str(exc))
