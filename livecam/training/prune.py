@@ -20,7 +20,6 @@ rebuilds the pruned network without Torch-Pruning.
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,8 +32,8 @@ from torch import nn
 
 from livecam.training.faces import load_faces
 from livecam.training.stylizer_net import Stylizer, count_parameters
-from livecam.training.train_stylizer import (ROOT, PairSampler, _to_tensor, cosine_lr, psnr,
-                                             resume, save_run, stylizer_loss)
+from livecam.training.train_stylizer import (ROOT, LossLog, PairSampler, _to_tensor, cosine_lr,
+                                             psnr, resume, save_run, stylizer_loss)
 
 DISTILLED = ("dec8", "dec2")
 M = TypeVar("M", bound=nn.Module)   # decoder features matched to the teacher's
@@ -149,7 +148,7 @@ def train_pruned(settings: PruneSettings, cache_dir: Path = ROOT / "cache") -> P
     teacher_features = _Features(teacher, DISTILLED)
     student_features = _Features(student, DISTILLED)
 
-    t0, seen, running = time.perf_counter(), 0, 0.0
+    progress = LossLog(settings.steps, settings.log_every, files.run_dir / "log.tsv")
     while step < settings.steps:
         student.train()
         x, y, mask = sampler.batch(settings.batch)
@@ -172,12 +171,7 @@ def train_pruned(settings: PruneSettings, cache_dir: Path = ROOT / "cache") -> P
         loss.backward()  # type: ignore[no-untyped-call]
         opt.step()
         step += 1
-        seen += settings.batch
-        value = float(loss.detach())
-        running = 0.98 * running + 0.02 * value if running else value
-        if step % settings.log_every == 0:
-            rate = seen / (time.perf_counter() - t0)
-            print(f"step {step}/{settings.steps} loss {running:.4f} {rate:.0f} img/s", flush=True)
+        progress.step(step, loss, settings.batch)
         if step % settings.eval_every == 0 or step == settings.steps:
             student.eval()
             with torch.no_grad():

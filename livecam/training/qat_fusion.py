@@ -14,7 +14,6 @@ exported and quantised by `livecam train publish` as before, which measures the 
 
 from __future__ import annotations
 
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,8 @@ from livecam.training.faces import load_faces
 from livecam.training.fusion_net import FUSION_TIERS, FusionNet
 from livecam.training.swap_pairs import SwapPairSampler
 from livecam.training.train_fusion import held_out_batch, region_psnr
-from livecam.training.train_stylizer import ROOT, checkpoint_path, cosine_lr, stylizer_loss
+from livecam.training.train_stylizer import (ROOT, LossLog, checkpoint_path, cosine_lr,
+                                             stylizer_loss)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +93,7 @@ def train_fusion_qat(settings: QatSettings, cache_dir: Path = ROOT / "cache") ->
         opt.load_state_dict(state["opt"])
         step = state["step"]
     print(f"{settings.name}: from {start}, {settings.size}², batch {settings.batch}", flush=True)
-    t0, seen, running = time.perf_counter(), 0, 0.0
+    progress = LossLog(settings.steps, settings.log_every, run_dir / "log.tsv")
     while step < settings.steps:
         quantised.train()
         x, y, w = sampler.batch(settings.batch)
@@ -107,12 +107,7 @@ def train_fusion_qat(settings: QatSettings, cache_dir: Path = ROOT / "cache") ->
         loss.backward()  # type: ignore[no-untyped-call]
         opt.step()
         step += 1
-        seen += settings.batch
-        value = float(loss.detach())
-        running = 0.98 * running + 0.02 * value if running else value
-        if step % settings.log_every == 0:
-            rate = seen / (time.perf_counter() - t0)
-            print(f"step {step}/{settings.steps} loss {running:.4f} {rate:.0f} img/s", flush=True)
+        progress.step(step, loss, settings.batch)
         if step % settings.eval_every == 0 or step == settings.steps:
             quantised.eval()
             with torch.no_grad():

@@ -10,7 +10,6 @@ model's output and of the plain paste, both against the real photo.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from livecam.training.faces import load_faces
 from livecam.training.fusion_net import FUSION_TIERS, FusionNet
 from livecam.training.stylizer_net import count_parameters
 from livecam.training.swap_pairs import HELD_OUT_IDS, SwapPairSampler, identity_of
-from livecam.training.train_stylizer import (ROOT, cosine_lr, resume, save_run,
+from livecam.training.train_stylizer import (ROOT, LossLog, cosine_lr, resume, save_run,
                                              stylizer_loss)
 
 
@@ -77,7 +76,7 @@ def train_fusion(settings: FusionSettings, cache_dir: Path = ROOT / "cache") -> 
     print(f"{settings.name}: {count_parameters(model)} parameters, {len(sampler.indices)} "
           f"faces ({len(sampler.same_person)} with same-person pairs), {settings.size}², "
           f"batch {settings.batch}", flush=True)
-    t0, seen, running = time.perf_counter(), 0, 0.0
+    progress = LossLog(settings.steps, settings.log_every, files.run_dir / "log.tsv")
     while step < settings.steps:
         model.train()
         x, y, w = sampler.batch(settings.batch)
@@ -90,14 +89,7 @@ def train_fusion(settings: FusionSettings, cache_dir: Path = ROOT / "cache") -> 
         loss.backward()  # type: ignore[no-untyped-call]
         opt.step()
         step += 1
-        seen += settings.batch
-        value = float(loss.detach())
-        running = 0.98 * running + 0.02 * value if running else value
-        if step % settings.log_every == 0:
-            rate = seen / (time.perf_counter() - t0)
-            print(f"step {step}/{settings.steps} loss {running:.4f} {rate:.0f} img/s", flush=True)
-            with open(files.run_dir / "log.tsv", "a", encoding="utf-8") as log:
-                log.write(f"{step}\t{running:.5f}\n")
+        progress.step(step, loss, settings.batch)
         if step % settings.eval_every == 0 or step == settings.steps:
             model.eval()
             with torch.no_grad():

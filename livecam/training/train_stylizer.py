@@ -171,6 +171,26 @@ def save_run(files: RunFiles, model: torch.nn.Module, opt: torch.optim.Optimizer
     torch.save({"model": model.state_dict(), "step": step, **meta}, files.weights)
 
 
+class LossLog:
+    """The smoothed loss and images per second, printed and appended to the run's log.tsv
+    every `every` steps: one progress line for every trainer."""
+
+    def __init__(self, total: int, every: int, log_file: Path) -> None:
+        self.total, self.every, self.log_file = total, every, log_file
+        self.t0, self.seen, self.running = time.perf_counter(), 0, 0.0
+
+    def step(self, step: int, loss: torch.Tensor, images: int) -> None:
+        self.seen += images
+        value = float(loss.detach())
+        self.running = 0.98 * self.running + 0.02 * value if self.running else value
+        if step % self.every == 0:
+            rate = self.seen / (time.perf_counter() - self.t0)
+            print(f"step {step}/{self.total} loss {self.running:.4f} {rate:.0f} img/s",
+                  flush=True)
+            with open(self.log_file, "a", encoding="utf-8") as log:
+                log.write(f"{step}\t{self.running:.5f}\n")
+
+
 def train(settings: TrainSettings, cache_dir: Path = ROOT / "cache") -> Path:
     """Run (or continue) training; returns the weights file."""
     torch.manual_seed(settings.seed)
@@ -193,7 +213,7 @@ def train(settings: TrainSettings, cache_dir: Path = ROOT / "cache") -> Path:
     print(f"{settings.name}: {count_parameters(model)} parameters, {len(faces.images)} faces, "
           f"{settings.size}², batch {settings.batch}", flush=True)
 
-    t0, seen, running = time.perf_counter(), 0, 0.0
+    progress = LossLog(settings.steps, settings.log_every, files.run_dir / "log.tsv")
     while step < settings.steps:
         model.train()
         x, y, mask = sampler.batch(settings.batch)
@@ -207,14 +227,7 @@ def train(settings: TrainSettings, cache_dir: Path = ROOT / "cache") -> Path:
         loss.backward()  # type: ignore[no-untyped-call]
         opt.step()
         step += 1
-        seen += settings.batch
-        value = float(loss.detach())
-        running = 0.98 * running + 0.02 * value if running else value
-        if step % settings.log_every == 0:
-            rate = seen / (time.perf_counter() - t0)
-            print(f"step {step}/{settings.steps} loss {running:.4f} {rate:.0f} img/s", flush=True)
-            with open(files.run_dir / "log.tsv", "a", encoding="utf-8") as log:
-                log.write(f"{step}\t{running:.5f}\n")
+        progress.step(step, loss, settings.batch)
         if step % settings.eval_every == 0 or step == settings.steps:
             model.eval()
             with torch.no_grad():
