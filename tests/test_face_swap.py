@@ -154,3 +154,53 @@ def test_an_open_mouth_keeps_its_own_interior():
     shut_mask = swap_mask(marks, 256, keep_mouth=False)
     assert open_mask[180, 128] < 0.05 and shut_mask[180, 128] > 0.95
     assert open_mask[110, 128] > 0.95
+
+
+def test_a_hand_in_front_of_the_face_stays_in_front(data_dir):
+    from livecam.swap.occluders import hand_mask
+    from livecam.tracking.hands import HandTracker
+
+    photo = data_dir / "selfie2anime" / "trainA" / "female_13769.jpg"   # hand over the mouth
+    image = cv2.resize(cv2.imread(str(photo)), (512, 512), interpolation=cv2.INTER_CUBIC)
+    tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
+    faces = tracker.track(Frame(image, 0, 0.0))
+    tracker.close()
+    hands = HandTracker().hands(image)
+    assert len(faces) == 1 and len(hands) == 1
+    face, _ = enroll([data_dir / "test-photos" / "deepface_img5.jpg"], "other")
+    save_face(face)
+    swapped = {}
+    for occluders in ("hands", "off"):
+        effect = FaceSwapEffect(FaceSwapSettings(faces=("other",), fusion="off",
+                                                 occluders=occluders))
+        swapped[occluders] = effect.apply(Frame(image, 0, 0.0), faces)
+        effect.close()
+    # the fingers over the face: inside the hand's own mask and swapped when the option is off
+    fingers = (hand_mask(hands, faces[0].landmarks, np.array([[1.0, 0, 0], [0, 1.0, 0]]), 512)
+               > 0.99) & (np.abs(swapped["off"].astype(int) - image).sum(2) > 0)
+    assert fingers.sum() > 2000
+    change = {k: np.abs(v.astype(int) - image)[fingers].mean() for k, v in swapped.items()}
+    assert change["off"] > 8 and change["hands"] < 1.0
+    # the face around the hand is still swapped
+    assert np.abs(swapped["hands"].astype(int) - image).sum(2).astype(bool).sum() > 5000
+
+
+def test_only_a_hand_reaching_out_of_the_face_is_believed():
+    from livecam.swap.occluders import hand_mask, reaches_out_of
+
+    angles = np.linspace(0, 2 * np.pi, 478, endpoint=False)
+    face = np.stack([200 + 80 * np.cos(angles), 200 + 100 * np.sin(angles),
+                     np.zeros(478)], 1).astype(np.float32)
+    # a hand-sized set of points: wrist at 0, fingers fanning upward
+    shape = np.array([(0, 0), (-20, -10), (-30, -25), (-38, -38), (-44, -50), (-12, -45),
+                      (-14, -65), (-15, -78), (-16, -90), (0, -47), (0, -70), (0, -84),
+                      (0, -96), (12, -45), (13, -66), (14, -79), (15, -90), (22, -40),
+                      (26, -56), (28, -66), (30, -75)], np.float32) * 0.6
+    inside = shape + (200, 260)          # a "hand" drawn on the cheeks: a false detection
+    raised = shape * 1.6 + (210, 380)    # a real hand, its wrist below the chin
+    assert not reaches_out_of(inside, face) and reaches_out_of(raised, face)
+    identity = np.array([[1.0, 0, 0], [0, 1.0, 0]])
+    assert not hand_mask([inside], face, identity, 400).any()
+    mask = hand_mask([raised], face, identity, 400)
+    assert mask[int(raised[9, 1]), int(raised[9, 0])] > 0.99   # middle knuckle covered
+    assert mask[100, 200] == 0.0                                # forehead untouched
