@@ -3,7 +3,8 @@
 - fidelity: PSNR/SSIM of each fairy-tale variant against the reference renderer;
 - identity: dlib embedding distance between input and output (same person below 0.6);
 - anime: share of anime outputs that a small anime-vs-photo classifier, trained here on
-  held-out anime faces and held-out photos, calls anime;
+  held-out anime faces and held-out photos, calls anime (the network alone, the `anime`
+  preset with its geometry warp, and the reference renderer it learns from);
 - flicker: mean frame-to-frame change inside the face box, output over input, on three clips;
 - a contact sheet (input | fairy-tale | anime).
 
@@ -24,12 +25,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from livecam.effects.stylize import StylizeEffect, StylizeSettings
+from livecam.effects.stylize import StylizeEffect
 from livecam.evaluation.identity import SAME_PERSON, FaceEmbedder
 from livecam.evaluation.metrics import frame_change, psnr, ssim
 from livecam.frame import Frame
+from livecam.geometry.face_shape import FaceReshaper
 from livecam.inference.manifest import load_manifest, models_dir
 from livecam.inference.onnx_model import ImageModel
+from livecam.preset import load_preset
 from livecam.sources.video import VideoFileSource
 from livecam.tracking.mediapipe_mesh import MediaPipeTracker
 from livecam.tracking.settings import TrackingSettings
@@ -141,6 +144,10 @@ def main() -> None:
     if anime_models:
         first = next(iter(anime_models.values()))
         outputs["anime"] = [first.run(held.images[i]) for i in pick]
+        # as a streamer sees it: the preset's geometry (bigger eyes, slimmer jaw) first
+        reshaper = FaceReshaper(load_preset("anime").effect_settings.shape, held.images.shape[1])
+        outputs["anime-preset"] = [first.run(reshaper.apply(held.images[i], held.landmarks[i])[0])
+                                   for i in pick]
 
     embedder = FaceEmbedder()
     for name, outs in outputs.items():
@@ -169,9 +176,11 @@ def main() -> None:
     anime_targets = np.load(CACHE / "anime-holdout.npz")["targets"]
     results["anime-renderer"] = {"called_anime": anime_share(classifier, anime_targets[pick])}
 
-    effect = StylizeEffect(StylizeSettings())
-    results["flicker_fairy_tale"] = {clip: flicker(DATA / "videos" / clip, effect)
-                                     for clip in CLIPS}
+    for preset in ("fairy-tale", "anime"):
+        effect = StylizeEffect(load_preset(preset).effect_settings)
+        results[f"flicker_{preset.replace('-', '_')}"] = {
+            clip: flicker(DATA / "videos" / clip, effect) for clip in CLIPS}
+        effect.close()
 
     rows = []
     for i in pick[:: max(1, len(pick) // 8)][:8]:

@@ -124,10 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     anime = train_sub.add_parser("anime", help="adversarial anime training from the "
                                  "fairy-tale weights")
     anime.add_argument("--tier", default="S", choices=("S", "M", "L"))
+    anime.add_argument("--size", type=int, default=128, help="training crop side")
     anime.add_argument("--steps", type=int, default=3000, help="total steps (resumes)")
     anime.add_argument("--batch", type=int, default=8)
     anime.add_argument("--structure-weight", type=float, default=10.0)
-    anime.add_argument("--adversarial-weight", type=float, default=0.1)
+    anime.add_argument("--adversarial-weight", type=float, default=0.2)
     anime.add_argument("--threads", type=int, default=2, help="CPU threads for training")
     anime.add_argument("--structure", choices=("renderer", "input"), default="renderer",
                        help="structure target: the anime reference renderer (paired) or the "
@@ -251,7 +252,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.train_command == "anime":
         from livecam.training.train_anime import AnimeSettings, train_anime  # noqa: PLC0415
 
-        print(train_anime(AnimeSettings(tier=args.tier, steps=args.steps, batch=args.batch,
+        print(train_anime(AnimeSettings(tier=args.tier, size=args.size, steps=args.steps,
+                                        batch=args.batch,
                                         structure_weight=args.structure_weight,
                                         adversarial_weight=args.adversarial_weight,
                                         structure=args.structure, threads=args.threads),

@@ -204,3 +204,24 @@ def test_only_a_hand_reaching_out_of_the_face_is_believed():
     mask = hand_mask([raised], face, identity, 400)
     assert mask[int(raised[9, 1]), int(raised[9, 0])] > 0.99   # middle knuckle covered
     assert mask[100, 200] == 0.0                                # forehead untouched
+
+
+def test_hands_are_searched_for_every_third_frame_and_followed_every_frame(monkeypatch):
+    from livecam.tracking.hands import HandTracker
+
+    tracker = HandTracker(search_every=3)
+    hand = [np.zeros((21, 2), np.float32)]
+    found: list[list[np.ndarray]] = [[], [], hand, hand, [], []]
+    calls = []
+
+    def find(image):
+        calls.append(len(calls))
+        return found[len(calls) - 1]
+
+    monkeypatch.setattr(tracker, "_find", find)
+    blank = np.zeros((72, 128, 3), np.uint8)
+    seen = [len(tracker.hands(blank)) for _ in range(11)]
+    # searched on frames 0, 3 and 6; the hand found on 6 is followed on 7 and lost on 8,
+    # so the next search is on 11
+    assert calls == [0, 1, 2, 3, 4] and seen == [0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0]
+    tracker.close()

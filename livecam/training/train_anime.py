@@ -43,7 +43,7 @@ class AnimeSettings:
     batch: int = 8
     lr: float = 2e-4
     structure_weight: float = 10.0
-    adversarial_weight: float = 0.1
+    adversarial_weight: float = 0.2
     structure: str = "renderer"   # "renderer" (paired) or "input" (blurred input)
     threads: int = 2
     seed: int = 0
