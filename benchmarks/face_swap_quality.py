@@ -11,6 +11,8 @@ model never saw; photos are upscaled 2x (faces about 200 px, as from a webcam).
 - realism: same-person pairs (swap one photo of a person onto another of the same person: the
   right answer is the target photo); PSNR/SSIM over the face region.
 - seams: gradient energy on the swap boundary over that just inside it (1 = invisible edge).
+- sharpness: same-person pairs, gradient energy inside the face over the real photo's (1 = as
+  sharp as a photo); "fused_soft" is the fusion model without the detail pass.
 - skin tone: CIE76 colour difference between the swapped cheeks and the target's own neck,
   minus the same for the untouched target (0 = the swap kept the target's tone).
 - flicker: on a shared video swapped with one source, mean frame-to-frame change in the face
@@ -94,6 +96,17 @@ def seam_ratio(image: np.ndarray, mask: np.ndarray) -> float:
     return float(grad[edge > 0].mean() / max(grad[band > 0].mean(), 1e-6))
 
 
+def sharpness(image: np.ndarray, reference: np.ndarray, mask: np.ndarray) -> float:
+    inside = cv2.erode(mask, np.ones((11, 11), np.uint8)) > 0
+
+    def energy(im: np.ndarray) -> float:
+        gray = cv2.cvtColor(im, cv2.COLOR_BGR2GRAY).astype(np.float64)
+        return float(np.hypot(cv2.Sobel(gray, cv2.CV_64F, 1, 0),
+                              cv2.Sobel(gray, cv2.CV_64F, 0, 1))[inside].mean())
+
+    return energy(image) / max(energy(reference), 1e-6)
+
+
 def tone_delta(image: np.ndarray, marks: np.ndarray) -> float:
     """CIE76 between cheek skin and the neck just under the chin."""
     lab = cv2.cvtColor(image, cv2.COLOR_BGR2LAB).astype(np.float64)
@@ -159,7 +172,8 @@ def main() -> int:
             same.append((pa, pb))
         if len(different) < args.pairs:
             different.append((pa, qb))
-    results: dict[str, dict[str, list[float]]] = {m: {} for m in ("plain", "livecam", "fused")}
+    methods = ("plain", "livecam", "fused", "fused_soft")
+    results: dict[str, dict[str, list[float]]] = {m: {} for m in methods}
     effects = {}
     sheet_rows = []
     embedder = FaceEmbedder()
@@ -179,8 +193,10 @@ def main() -> int:
             if not effects:
                 effects["livecam"] = FaceSwapEffect(FaceSwapSettings(faces=(key,), fusion="off"))
                 effects["fused"] = FaceSwapEffect(FaceSwapSettings(faces=(key,), fusion="on"))
+                effects["fused_soft"] = FaceSwapEffect(FaceSwapSettings(faces=(key,), fusion="on",
+                                                                        detail=0.0))
             outs = {"plain": plain_swap(src_img, src_marks, tgt_img, tgt_marks)}
-            for method in ("livecam", "fused"):
+            for method in methods[1:]:
                 effects[method].wear(load_face(key))
                 outs[method] = effects[method].apply(Frame(tgt_img, 0, 0.0), [as_face(tgt_marks)])
             mask = hull_mask(tgt_marks, tgt_img.shape)
@@ -189,6 +205,7 @@ def main() -> int:
                     add(method, "psnr", region_psnr(out, tgt_img, mask))
                     x, y, w, h = cv2.boundingRect(mask)
                     add(method, "ssim", ssim(out[y:y + h, x:x + w], tgt_img[y:y + h, x:x + w]))
+                    add(method, "sharpness", sharpness(out, tgt_img, mask))
                 else:
                     e_out = embedder.embed(out, tgt_marks)
                     d_src = float(np.linalg.norm(e_out - embedder.embed(src_img, src_marks)))

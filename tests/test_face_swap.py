@@ -225,3 +225,18 @@ def test_hands_are_searched_for_every_third_frame_and_followed_every_frame(monke
     # so the next search is on 11
     assert calls == [0, 1, 2, 3, 4] and seen == [0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0]
     tracker.close()
+
+
+def test_detail_is_laid_back_only_inside_the_mask():
+    from livecam.swap.detail import restore_detail
+
+    rng = np.random.default_rng(0)
+    source = rng.integers(60, 200, (256, 256, 3)).astype(np.uint8)   # textured
+    fused = np.full((256, 256, 3), 128, np.uint8)                     # smooth
+    mask = np.zeros((256, 256), np.float32)
+    mask[64:192, 64:192] = 1.0
+    assert restore_detail(fused, source, mask, 0.0) is fused
+    out = restore_detail(fused, source, mask, 1.0)
+    assert np.array_equal(out[:32], fused[:32])
+    inside = out[80:176, 80:176].astype(float)
+    assert inside.std() > 20 and abs(inside.mean() - 128) < 2   # texture, not a colour shift

@@ -27,6 +27,7 @@ from livecam.inference.device_profile import PROVIDERS, choose, session_provider
 from livecam.inference.onnx_model import FusionModel
 from livecam.swap.colour import match_colour
 from livecam.swap.enroll import SIDE
+from livecam.swap.detail import restore_detail
 from livecam.swap.faces_store import EnrolledFace, list_faces, load_face
 from livecam.swap.fusion_input import plain_paste, target_context
 from livecam.swap.occluders import hand_mask
@@ -51,6 +52,8 @@ class FaceSwapSettings:
         occluders: "hands": a hand in front of the face stays in front (MediaPipe hands,
             about 3 ms a frame on average); "off".
         colour: Move the source's colour to the target's skin before blending.
+        detail: 0–1, how much of the enrolled face's fine detail (skin texture, lashes) is
+            laid back over the fusion model's output, which is softer than a photo.
         fusion: Blend with the fusion model ("auto": when one is installed; "off": plain).
         tier, precision, provider: The fusion model variant ("auto" from the device profile).
         fade_start_deg, fade_end_deg: Yaw over which the swap fades out toward profile.
@@ -65,6 +68,7 @@ class FaceSwapSettings:
     keep_mouth: bool = True
     occluders: str = "hands"
     colour: bool = True
+    detail: float = 0.8
     fusion: str = "auto"
     tier: str = "auto"
     precision: str = "auto"
@@ -171,6 +175,7 @@ class FaceSwapEffect:
                                   skin_mask(landmarks, SIDE))
         if self.model is not None:
             fused = self.model.run(target_context(crop, mask), warped, mask)
+            fused = restore_detail(fused, warped, mask, self.settings.detail)
         else:
             fused = plain_paste(crop, warped, mask)
         return fused, mask
