@@ -119,6 +119,7 @@ def train_anime(settings: AnimeSettings, cache_dir: Path = ROOT / "cache") -> Pa
     state_file = run_dir / "state.pt"
     weights = checkpoint_path(name)
     step = 0
+    before = 0   # steps of the committed weights this run continues (for the model card)
     if state_file.exists():
         state = torch.load(state_file, weights_only=False)
         gen.load_state_dict(state["gen"])
@@ -126,9 +127,12 @@ def train_anime(settings: AnimeSettings, cache_dir: Path = ROOT / "cache") -> Pa
         opt_g.load_state_dict(state["opt_g"])
         opt_d.load_state_dict(state["opt_d"])
         step = state["step"]
+        before = state.get("before", 0)
         print(f"resuming {name} at step {step}")
     elif weights.exists():
-        gen.load_state_dict(torch.load(weights, weights_only=False)["model"])
+        committed = torch.load(weights, weights_only=False)
+        gen.load_state_dict(committed["model"])
+        before = committed.get("total_steps", committed.get("step", 0))
         print(f"continuing {name} from committed weights (new discriminator)")
     else:
         init = checkpoint_path(f"{settings.init_style}-{settings.tier}")
@@ -176,10 +180,10 @@ def train_anime(settings: AnimeSettings, cache_dir: Path = ROOT / "cache") -> Pa
                 log.write(f"{step}\t{d:.4f}\t{a:.4f}\t{st:.5f}\n")
         if step % settings.save_every == 0 or step == settings.steps:
             torch.save({"gen": gen.state_dict(), "disc": disc.state_dict(),
-                        "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step},
-                       state_file)
-            torch.save({"model": gen.state_dict(), "step": step, "tier": settings.tier,
-                        "style": "anime", "size": settings.size}, weights)
+                        "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step,
+                        "before": before}, state_file)
+            torch.save({"model": gen.state_dict(), "step": step, "total_steps": before + step,
+                        "tier": settings.tier, "style": "anime", "size": settings.size}, weights)
     return weights
 
 
