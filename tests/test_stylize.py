@@ -127,3 +127,25 @@ def test_the_paste_follows_the_persons_outline(demo_frames):
     x0, y0, x1, y1 = (int(v) for v in faces[0].box)
     assert differs.any()                                  # the outline changed the paste
     assert not differs[:, : max(0, x0 - (x1 - x0))].any()  # far from the head: untouched
+
+
+def test_the_flicker_filter_steadies_a_still_face_and_follows_a_moving_one():
+    from livecam.effects.temporal import FlickerFilter
+
+    rng = np.random.default_rng(0)
+    still = np.full((64, 64, 3), 120, np.uint8)
+    steady = FlickerFilter(0.75)
+    outputs = []
+    for _ in range(30):   # the network's output flickers while the camera image holds still
+        noisy = np.clip(120 + rng.normal(0, 20, (64, 64, 3)), 0, 255).astype(np.uint8)
+        outputs.append(steady.apply(1, still, noisy).astype(float))
+    change = np.mean([np.abs(a - b).mean() for a, b in zip(outputs[10:], outputs[11:])])
+    assert change < 0.5 * 2 * 20 / np.sqrt(np.pi)   # half the unfiltered mean change (≈22.6)
+    moved = np.full((64, 64, 3), 200, np.uint8)   # the face changes: the new output at once
+    new = np.full((64, 64, 3), 30, np.uint8)
+    assert np.array_equal(steady.apply(1, moved, new), new)
+    # another face is filtered on its own; a face gone is forgotten
+    assert np.array_equal(steady.apply(2, still, new), new)
+    steady.forget({2})
+    assert np.array_equal(steady.apply(1, moved, still), still)
+    assert FlickerFilter(0.0).apply(1, still, new) is new

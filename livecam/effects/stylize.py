@@ -22,6 +22,7 @@ import numpy.typing as npt
 from livecam.errors import PresetError
 from livecam.frame import Face, Frame, FrameBGR, Points
 from livecam.geometry.align import Affine, align_face
+from livecam.effects.temporal import FlickerFilter
 from livecam.geometry.face_shape import FaceReshaper, ShapeSettings
 from livecam.inference.device_profile import PROVIDERS, choose, session_providers
 from livecam.inference.onnx_model import ImageModel
@@ -53,6 +54,8 @@ class StylizeSettings:
         hair_edge: Cut the paste mask at the person's outline (MediaPipe selfie segmentation,
             run beside the background pass), so hair edges stay clean.
         shape: Geometry edits applied before the network.
+        steady: 0–1, how much of the previous frame's stylised face is kept where the camera
+            image held still (ink lines and cel edges otherwise flicker with camera noise).
     """
 
     style: str = "fairy-tale"
@@ -65,6 +68,7 @@ class StylizeSettings:
     threads: int = 1
     max_faces: int = 4
     hair_edge: bool = True
+    steady: float = 0.6
     shape: ShapeSettings = field(default_factory=ShapeSettings)
 
     def __post_init__(self) -> None:
@@ -85,6 +89,8 @@ class StylizeSettings:
         if self.precision not in ("auto", "float32", "float16", "int8"):
             raise PresetError("stylize.precision must be auto, float32, float16 or int8, got "
                               f"{self.precision!r}")
+        if not 0.0 <= self.steady < 1.0:
+            raise PresetError(f"stylize.steady must be at least 0 and below 1, got {self.steady}")
         if not 1 <= self.threads <= 64 or not 1 <= self.max_faces <= 16:
             raise PresetError("stylize.threads must be 1 to 64 and stylize.max_faces 1 to 16")
 
@@ -117,6 +123,7 @@ class StylizeEffect:
         self.model = ImageModel(self.choice.entry, self.choice.path, threads=settings.threads,
                                 providers=session_providers(self.choice.provider))
         self.resolution = settings.face_side
+        self._flicker = FlickerFilter(settings.steady)
         self.background_width = settings.background_width
         self._reshapers: dict[int, FaceReshaper] = {}
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-background")
@@ -156,7 +163,8 @@ class StylizeEffect:
         side = self.resolution
         aligned = align_face(source, face.landmarks, side)
         crop, landmarks = self._reshaper(side).apply(aligned.image, aligned.landmarks)
-        painted = _mix(crop, self.model.run(crop), self.settings.strength)
+        styled = self._flicker.apply(face.face_id, crop, self.model.run(crop))
+        painted = _mix(crop, styled, self.settings.strength)
         return painted, head_mask(landmarks, side), aligned.to_crop, aligned.to_frame()
 
     def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
@@ -164,6 +172,7 @@ class StylizeEffect:
         background = self._pool.submit(self._background, frame.image)
         largest = sorted(faces, key=lambda f: -f.size_px)[: self.settings.max_faces]
         painted = [self._paint_face(frame.image, face) for face in largest]
+        self._flicker.forget({face.face_id for face in largest})
         out, person = background.result()
         for crop, mask, to_crop, to_frame in painted:
             side = crop.shape[0]
