@@ -12,6 +12,7 @@ of tearing.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from collections.abc import Sequence
 
@@ -123,6 +124,8 @@ class FaceSwapEffect:
                     raise
                 log.warning("face swap without the fusion model (%s); blending plainly", exc)
         self._hands = HandTracker() if settings.occluders == "hands" else None
+        # hands are looked for on the second core while the fusion model runs on this one
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-hands")
         self._blank = np.zeros((SIDE, SIDE, 3), np.uint8)
         self._warm_up()
 
@@ -182,22 +185,24 @@ class FaceSwapEffect:
 
     def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
         out = frame.image.copy()
-        chosen = self._chosen(faces)
-        hands = self._hands.hands(frame.image) if self._hands is not None and chosen else []
-        for face in chosen:
-            alpha = self._fade(face)
-            if alpha <= 0.0:
-                continue   # in profile: the camera's own face
+        chosen = [face for face in self._chosen(faces) if self._fade(face) > 0.0]
+        hands = (self._pool.submit(self._hands.hands, frame.image)
+                 if self._hands is not None and chosen else None)
+        swapped = []
+        for face in chosen:   # a face in profile keeps the camera's own face
             aligned = align_face(frame.image, face.landmarks, SIDE)
             fused, mask = self.swap_crop(aligned.image, aligned.landmarks, face)
-            mask = mask * alpha
-            if hands:
-                mask = mask * (1.0 - hand_mask(hands, face.landmarks, aligned.to_crop, SIDE))
+            swapped.append((face, aligned, fused, mask * self._fade(face)))
+        found = hands.result() if hands is not None else []
+        for face, aligned, fused, mask in swapped:
+            if found:
+                mask = mask * (1.0 - hand_mask(found, face.landmarks, aligned.to_crop, SIDE))
             composite = cv2.blendLinear(fused, aligned.image, mask, 1.0 - mask)
             _paste(out, composite, mask, aligned.to_frame())
         return out
 
     def close(self) -> None:
+        self._pool.shutdown(wait=True)
         if self._hands is not None:
             self._hands.close()
             self._hands = None
