@@ -240,3 +240,28 @@ def test_detail_is_laid_back_only_inside_the_mask():
     assert np.array_equal(out[:32], fused[:32])
     inside = out[80:176, 80:176].astype(float)
     assert inside.std() > 20 and abs(inside.mean() - 128) < 2   # texture, not a colour shift
+
+
+def test_the_swap_runs_at_the_resolution_the_controller_sets(data_dir, demo_tracked):
+    from livecam.effects.protocol import Adjustable
+
+    face, _ = enroll([data_dir / "test-photos" / "deepface_img5.jpg"], "other")
+    save_face(face)
+    image, faces = demo_tracked
+    effect = FaceSwapEffect(FaceSwapSettings(faces=("other",), fusion="off"))
+    assert isinstance(effect, Adjustable) and effect.resolution == 256
+    full = effect.apply(Frame(image, 0, 0.0), faces)
+    effect.set_resolution(192, 320)
+    assert effect.resolution == 192
+    small = effect.apply(Frame(image, 1, 0.0), faces)
+    x0, y0, x1, y1 = (int(v) for v in faces[0].box)
+    inner = (slice(y0 + (y1 - y0) // 4, y1 - (y1 - y0) // 4),
+             slice(x0 + (x1 - x0) // 4, x1 - (x1 - x0) // 4))
+    # the same swap, a little softer: far closer to the full-size swap than to the camera
+    assert np.abs(small[inner].astype(int) - full[inner]).mean() < \
+        0.3 * np.abs(full[inner].astype(int) - image[inner]).mean()
+    effect.set_resolution(320, 0)
+    assert effect.resolution == 256   # the enrolled face has no more detail than that
+    effect.set_resolution(96, 0)
+    assert effect.resolution == 128
+    effect.close()

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from livecam.effects.stylize import _paste
 from livecam.errors import ModelError, PresetError
@@ -126,7 +127,9 @@ class FaceSwapEffect:
         self._hands = HandTracker() if settings.occluders == "hands" else None
         # hands are looked for on the second core while the fusion model runs on this one
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-hands")
-        self._blank = np.zeros((SIDE, SIDE, 3), np.uint8)
+        self.resolution = SIDE      # the controller's knob: the swap crop's side
+        self.background_width = 0   # no whole-frame pass
+        self._skins: dict[tuple[int, int], npt.NDArray[np.bool_]] = {}
         self._warm_up()
 
     def _warm_up(self) -> None:
@@ -135,6 +138,19 @@ class FaceSwapEffect:
         src = self.source
         pose_face = Face(0, src.landmarks, (0.0, 0.0, float(SIDE), float(SIDE)), src.pose)
         self.swap_crop(src.image, src.landmarks, pose_face)
+
+    def set_resolution(self, face_side: int, background_width: int) -> None:
+        """Swap at a smaller crop when the frame rate needs it (the enrolled face is stored at
+        SIDE, so a larger crop would add cost, not detail)."""
+        self.resolution = max(128, min(SIDE, int(round(face_side / 32.0)) * 32))
+
+    def _source_skin_at(self, side: int) -> npt.NDArray[np.bool_]:
+        key = (self.current, side)
+        if key not in self._skins:
+            skin = self._source_skin[self.current]
+            self._skins[key] = skin if side == SIDE else cv2.resize(
+                skin.view(np.uint8), (side, side), interpolation=cv2.INTER_NEAREST).astype(bool)
+        return self._skins[key]
 
     @property
     def source(self) -> EnrolledFace:
@@ -167,15 +183,18 @@ class FaceSwapEffect:
 
     def swap_crop(self, crop: FrameBGR, landmarks: Points, face: Face
                   ) -> tuple[FrameBGR, Mask]:
-        """The swapped aligned crop and its paste mask (both SIDE×SIDE)."""
+        """The swapped aligned crop and its paste mask (the crop's side, SIDE or less)."""
         src = self.source
-        dst = self._shapes[self.current].apply(landmarks, face.pose, self.settings.shape)
+        side = crop.shape[0]
+        scale = SIDE / side   # the shape transfer works in the enrolled face's pixels
+        dst = self._shapes[self.current].apply(landmarks * scale, face.pose,
+                                               self.settings.shape) / scale
         warped, _ = warp_mesh(src.image, src.landmarks[:, :2], dst, FILLED_TRIANGLES,
-                              out=self._blank.copy())
-        mask = swap_mask(dst, SIDE, self.settings.keep_mouth)
+                              out=np.zeros((side, side, 3), np.uint8))
+        mask = swap_mask(dst, side, self.settings.keep_mouth)
         if self.settings.colour:
-            warped = match_colour(warped, crop, self._source_skin[self.current],
-                                  skin_mask(landmarks, SIDE))
+            warped = match_colour(warped, crop, self._source_skin_at(side),
+                                  skin_mask(landmarks, side))
         if self.model is not None:
             fused = self.model.run(target_context(crop, mask), warped, mask)
             fused = restore_detail(fused, warped, mask, self.settings.detail)
@@ -190,13 +209,14 @@ class FaceSwapEffect:
                  if self._hands is not None and chosen else None)
         swapped = []
         for face in chosen:   # a face in profile keeps the camera's own face
-            aligned = align_face(frame.image, face.landmarks, SIDE)
+            aligned = align_face(frame.image, face.landmarks, self.resolution)
             fused, mask = self.swap_crop(aligned.image, aligned.landmarks, face)
             swapped.append((face, aligned, fused, mask * self._fade(face)))
         found = hands.result() if hands is not None else []
         for face, aligned, fused, mask in swapped:
             if found:
-                mask = mask * (1.0 - hand_mask(found, face.landmarks, aligned.to_crop, SIDE))
+                mask = mask * (1.0 - hand_mask(found, face.landmarks, aligned.to_crop,
+                                               self.resolution))
             composite = cv2.blendLinear(fused, aligned.image, mask, 1.0 - mask)
             _paste(out, composite, mask, aligned.to_frame())
         return out
