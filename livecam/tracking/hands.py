@@ -1,8 +1,8 @@
 """Hand landmarks (MediaPipe hands), so a hand raised in front of the face stays in front.
 
 The palm detector also fires on faces now and then (at 480 px on every frame, on 7 % of the
-frames of a shared clip with no hand in it, always inside the face): `livecam.swap.occluders` only believes a hand that
-reaches out of the face, as a real one in front of it does.
+frames of a shared clip with no hand in it, always inside the face): `livecam.swap.occluders`
+only believes a hand that reaches out of the face, as a real one in front of it does.
 """
 
 from __future__ import annotations
