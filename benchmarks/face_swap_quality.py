@@ -191,10 +191,13 @@ def main() -> int:
             src_img = enrolled[key]
             src_marks = _detect(src_img)[0]
             if not effects:
-                effects["livecam"] = FaceSwapEffect(FaceSwapSettings(faces=(key,), fusion="off"))
-                effects["fused"] = FaceSwapEffect(FaceSwapSettings(faces=(key,), fusion="on"))
+                # stills: no temporal filter (one pair's frame says nothing of the next)
+                effects["livecam"] = FaceSwapEffect(FaceSwapSettings(faces=(key,), fusion="off",
+                                                                     steady=0.0))
+                effects["fused"] = FaceSwapEffect(FaceSwapSettings(faces=(key,), fusion="on",
+                                                                   steady=0.0))
                 effects["fused_soft"] = FaceSwapEffect(FaceSwapSettings(faces=(key,), fusion="on",
-                                                                        detail=0.0))
+                                                                        detail=0.0, steady=0.0))
             outs = {"plain": plain_swap(src_img, src_marks, tgt_img, tgt_marks)}
             for method in methods[1:]:
                 effects[method].wear(load_face(key))
@@ -241,9 +244,12 @@ def video_checks(effects: dict[str, FaceSwapEffect]) -> dict[str, dict[str, floa
     """Flicker and the open mouth on liveportrait_d9 (strong expressions)."""
     video = cv2.VideoCapture(str(DATA / "videos" / "liveportrait_d9.mp4"))
     tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
-    src_effect = effects["livecam"]
-    source_img = src_effect.source.image
-    src_marks = src_effect.source.landmarks
+    name = effects["livecam"].source.name
+    # video: the effects as shipped (temporal filter on), wearing the same face
+    effects = {"livecam": FaceSwapEffect(FaceSwapSettings(faces=(name,), fusion="off")),
+               "fused": FaceSwapEffect(FaceSwapSettings(faces=(name,), fusion="on"))}
+    source_img = effects["livecam"].source.image
+    src_marks = effects["livecam"].source.landmarks
     prev: dict[str, np.ndarray] = {}
     change: dict[str, list[float]] = {"input": [], "plain": [], "livecam": [], "fused": []}
     mouth: dict[str, list[float]] = {"plain": [], "livecam": [], "fused": []}

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from livecam.effects.stylize import _paste
+from livecam.effects.temporal import FlickerFilter
 from livecam.errors import ModelError, PresetError
 from livecam.frame import Face, Frame, FrameBGR, Points
 from livecam.geometry.align import align_face
@@ -56,6 +57,8 @@ class FaceSwapSettings:
         colour: Move the source's colour to the target's skin before blending.
         detail: 0–1, how much of the enrolled face's fine detail (skin texture, lashes) is
             laid back over the fusion model's output, which is softer than a photo.
+        steady: 0–1, how much of the previous frame's swapped face is kept where the camera
+            image held still (the warp and the model otherwise shimmer with camera noise).
         fusion: Blend with the fusion model ("auto": when one is installed; "off": plain).
         tier, precision, provider: The fusion model variant ("auto" from the device profile).
         fade_start_deg, fade_end_deg: Yaw over which the swap fades out toward profile.
@@ -71,6 +74,7 @@ class FaceSwapSettings:
     occluders: str = "hands"
     colour: bool = True
     detail: float = 0.8
+    steady: float = 0.5
     fusion: str = "auto"
     tier: str = "auto"
     precision: str = "auto"
@@ -127,6 +131,7 @@ class FaceSwapEffect:
         self._hands = HandTracker() if settings.occluders == "hands" else None
         # hands are looked for on the second core while the fusion model runs on this one
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-hands")
+        self._flicker = FlickerFilter(settings.steady)
         self.resolution = SIDE      # the controller's knob: the swap crop's side
         self.background_width = 0   # no whole-frame pass
         self._skins: dict[tuple[int, int], npt.NDArray[np.bool_]] = {}
@@ -211,7 +216,9 @@ class FaceSwapEffect:
         for face in chosen:   # a face in profile keeps the camera's own face
             aligned = align_face(frame.image, face.landmarks, self.resolution)
             fused, mask = self.swap_crop(aligned.image, aligned.landmarks, face)
+            fused = self._flicker.apply(face.face_id, aligned.image, fused)
             swapped.append((face, aligned, fused, mask * self._fade(face)))
+        self._flicker.forget({face.face_id for face in chosen})
         found = hands.result() if hands is not None else []
         for face, aligned, fused, mask in swapped:
             if found:
