@@ -12,7 +12,7 @@ of tearing.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from collections.abc import Sequence
 
@@ -36,7 +36,7 @@ from livecam.swap.fusion_input import plain_paste, target_context
 from livecam.swap.occluders import hand_mask
 from livecam.swap.regions import FILLED_TRIANGLES, Mask, skin_mask, swap_mask
 from livecam.swap.shape import ShapeTransfer
-from livecam.tracking.hands import HandTracker
+from livecam.tracking.hands import HandPoints, HandTracker
 
 log = logging.getLogger("livecam.swap")
 
@@ -131,6 +131,8 @@ class FaceSwapEffect:
         self._hands = HandTracker() if settings.occluders == "hands" else None
         # hands are looked for on the second core while the fusion model runs on this one
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-hands")
+        self._hand_job: Future[list[HandPoints]] | None = None
+        self._found: list[HandPoints] = []
         self._flicker = FlickerFilter(settings.steady)
         self.resolution = SIDE      # the controller's knob: the swap crop's side
         self.background_width = 0   # no whole-frame pass
@@ -210,8 +212,8 @@ class FaceSwapEffect:
     def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
         out = frame.image.copy()
         chosen = [face for face in self._chosen(faces) if self._fade(face) > 0.0]
-        hands = (self._pool.submit(self._hands.hands, frame.image)
-                 if self._hands is not None and chosen else None)
+        if self._hands is not None and chosen and self._hand_job is None:
+            self._hand_job = self._pool.submit(self._hands.hands, frame.image)
         swapped = []
         for face in chosen:   # a face in profile keeps the camera's own face
             aligned = align_face(frame.image, face.landmarks, self.resolution)
@@ -219,7 +221,11 @@ class FaceSwapEffect:
             fused = self._flicker.apply(face.face_id, aligned.image, fused)
             swapped.append((face, aligned, fused, mask * self._fade(face)))
         self._flicker.forget({face.face_id for face in chosen})
-        found = hands.result() if hands is not None else []
+        if self._hand_job is not None and self._hand_job.done():
+            self._found, self._hand_job = self._hand_job.result(), None
+        # a palm search still running after the swap is not waited for: its hands are used
+        # from the next frame, and the frame goes out now with the last hands found
+        found = self._found
         for face, aligned, fused, mask in swapped:
             if found:
                 mask = mask * (1.0 - hand_mask(found, face.landmarks, aligned.to_crop,
