@@ -63,6 +63,11 @@ def build_ladder(bounds: Bounds) -> tuple[Level, ...]:
     return tuple(levels)
 
 
+def round_to_step(value: float) -> int:
+    """`value` rounded to the nearest side the networks run at (a multiple of STEP_PX)."""
+    return max(STEP_PX, int(round(value / STEP_PX)) * STEP_PX)
+
+
 def nearest_level(ladder: tuple[Level, ...], face_side: int) -> int:
     """Index of the rung whose face side is closest to `face_side` (ties: the smaller)."""
     return min(range(len(ladder)), key=lambda i: (abs(ladder[i].face_side - face_side), i))

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from livecam.adapt.ladder import round_to_step
 from livecam.effects.stylize import _paste
 from livecam.effects.temporal import FlickerFilter
 from livecam.errors import ModelError, PresetError
@@ -52,8 +53,8 @@ class FaceSwapSettings:
         ids: Only these tracked face ids (empty: no restriction).
         shape: 0–1, how far the target's face shape moves toward the source's.
         keep_mouth: An open mouth shows the target's own teeth and tongue.
-        occluders: "hands": a hand in front of the face stays in front (MediaPipe hands,
-            about 3 ms a frame on average); "off".
+        occluders: "hands": a hand in front of the face stays in front (MediaPipe hands on
+            the second core, 4.6–6.8 ms a frame on average); "off".
         colour: Move the source's colour to the target's skin before blending.
         detail: 0–1, how much of the enrolled face's fine detail (skin texture, lashes) is
             laid back over the fusion model's output, which is softer than a photo.
@@ -151,7 +152,7 @@ class FaceSwapEffect:
     def set_resolution(self, face_side: int, background_width: int) -> None:
         """Swap at a smaller crop when the frame rate needs it (the enrolled face is stored at
         SIDE, so a larger crop would add cost, not detail)."""
-        self.resolution = max(128, min(SIDE, int(round(face_side / 32.0)) * 32))
+        self.resolution = round_to_step(min(max(face_side, 128), SIDE))
 
     def _source_skin_at(self, side: int) -> npt.NDArray[np.bool_]:
         key = (self.current, side)
@@ -213,16 +214,17 @@ class FaceSwapEffect:
 
     def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
         out = frame.image.copy()
-        chosen = [face for face in self._chosen(faces) if self._fade(face) > 0.0]
+        # a face in profile (fade 0) keeps the camera's own face
+        chosen = [(face, fade) for face in self._chosen(faces) if (fade := self._fade(face)) > 0]
         if self._hands is not None and chosen and self._hand_job is None:
             self._hand_job = self._pool.submit(self._hands.hands, frame.image)
         swapped = []
-        for face in chosen:   # a face in profile keeps the camera's own face
+        for face, fade in chosen:
             aligned = align_face(frame.image, face.landmarks, self.resolution)
             fused, mask = self.swap_crop(aligned.image, aligned.landmarks, face)
             fused = self._flicker.apply(face.face_id, aligned.image, fused)
-            swapped.append((face, aligned, fused, mask * self._fade(face)))
-        self._flicker.forget({face.face_id for face in chosen})
+            swapped.append((face, aligned, fused, mask * fade))
+        self._flicker.forget({face.face_id for face, _ in chosen})
         if self._hand_job is not None and self._hand_job.done():
             self._found, self._hand_job = self._hand_job.result(), None
         # a palm search still running after the swap is not waited for: its hands are used

@@ -19,10 +19,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from livecam.adapt.ladder import round_to_step
+from livecam.effects.temporal import FlickerFilter
 from livecam.errors import PresetError
 from livecam.frame import Face, Frame, FrameBGR, Points
 from livecam.geometry.align import Affine, align_face
-from livecam.effects.temporal import FlickerFilter
 from livecam.geometry.face_shape import FaceReshaper, ShapeSettings
 from livecam.inference.device_profile import PROVIDERS, choose, session_providers
 from livecam.inference.onnx_model import ImageModel
@@ -105,10 +106,6 @@ def head_mask(landmarks: Points, side: int) -> npt.NDArray[Any]:
     return cv2.GaussianBlur(mask, (0, 0), side / 24)
 
 
-def _round32(value: float) -> int:
-    return max(32, int(round(value / 32.0)) * 32)
-
-
 class StylizeEffect:
     """Stylises frames with one of the project's style networks."""
 
@@ -133,9 +130,9 @@ class StylizeEffect:
     def set_resolution(self, face_side: int, background_width: int) -> None:
         """Change the face crop side and background width live (the controller's knob); a
         preset without a painted background keeps none."""
-        self.resolution = _round32(min(max(face_side, 128), 512))
+        self.resolution = round_to_step(min(max(face_side, 128), 512))
         if self.settings.background_width:
-            self.background_width = _round32(min(max(background_width, 128), 1024))
+            self.background_width = round_to_step(min(max(background_width, 128), 1024))
 
     def _background(self, image: FrameBGR
                     ) -> tuple[FrameBGR, tuple[npt.NDArray[np.float32], float] | None]:
@@ -147,7 +144,7 @@ class StylizeEffect:
         bw = self.background_width
         if bw == 0:
             return image.copy()
-        bh = max(_round32(bw * h / w), 128)  # the models are measured from 128 px up
+        bh = max(round_to_step(bw * h / w), 128)  # the models are measured from 128 px up
         small = cv2.resize(image, (bw, bh), interpolation=cv2.INTER_AREA)  # no aliasing
         painted = cv2.resize(self.model.run(small), (w, h), interpolation=cv2.INTER_LINEAR)
         return _mix(image, painted, self.settings.strength)
