@@ -151,8 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     qat = train_sub.add_parser("fusion-qat", help="fine-tune the fusion model with INT8 "
                                "simulated, so its INT8 export holds still")
     qat.add_argument("--tier", default="S", choices=("S", "M"))
-    qat.add_argument("--steps", type=int, default=600, help="total steps (resumes)")
-    qat.add_argument("--batch", type=int, default=8)
+    qat.add_argument("--size", type=int, default=256, help="training crop side")
+    qat.add_argument("--steps", type=int, default=1500, help="total steps (resumes)")
+    qat.add_argument("--batch", type=int, default=4)
     qat.add_argument("--threads", type=int, default=2, help="CPU threads for training")
     publish = train_sub.add_parser("publish", help="export weights to ONNX variants in models/")
     publish.add_argument("weights", help="training/checkpoints/STYLE-TIER.pt")
@@ -268,8 +269,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.train_command == "fusion-qat":
         from livecam.training.qat_fusion import QatSettings, train_fusion_qat  # noqa: PLC0415
 
-        print(train_fusion_qat(QatSettings(tier=args.tier, steps=args.steps, batch=args.batch,
-                                           threads=args.threads), cache))
+        print(train_fusion_qat(QatSettings(tier=args.tier, size=args.size, steps=args.steps,
+                                           batch=args.batch, threads=args.threads), cache))
         return 0
     if args.train_command == "prune":
         from livecam.training.prune import PruneSettings, train_pruned  # noqa: PLC0415

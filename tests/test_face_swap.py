@@ -268,3 +268,52 @@ def test_the_swap_runs_at_the_resolution_the_controller_sets(data_dir, demo_trac
     effect.set_resolution(96, 0)
     assert effect.resolution == 128
     effect.close()
+
+
+def _hold_microphone(image, landmarks):
+    """A dark, grilled microphone head over the lips, its handle going down out of frame."""
+    out = image.copy()
+    mouth, chin = landmarks[[13, 14], :2].mean(0), landmarks[152, :2]
+    width = float(np.linalg.norm(landmarks[234, :2] - landmarks[454, :2]))
+    centre = tuple(int(v) for v in mouth + (chin - mouth) * 0.5)
+    radius = int(width * 0.16)
+    cv2.line(out, centre, (centre[0] + int(width * 0.1), image.shape[0]), (40, 40, 40),
+             int(width * 0.1))
+    head = np.full_like(image, 55)
+    for k in range(-radius, radius, max(2, radius // 5)):   # the grille
+        cv2.line(head, (centre[0] + k, 0), (centre[0] + k, image.shape[0]), (90, 90, 90), 1)
+    inside = cv2.circle(np.zeros(image.shape[:2], np.uint8), centre, radius, 1, -1) > 0
+    out[inside] = head[inside]
+    return out, np.abs(out.astype(int) - image).sum(2) > 0
+
+
+def test_a_microphone_in_front_of_the_face_stays_in_front_with_objects_on(portrait):
+    image = cv2.imread(str(portrait))
+    tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
+    plain_faces = tracker.track(Frame(image, 0, 0.0))
+    held, microphone = _hold_microphone(image, plain_faces[0].landmarks)
+    held_faces = tracker.track(Frame(held, 1, 1 / 30))
+    tracker.close()
+    save_face(enroll([portrait], "me")[0])
+    out = {}
+    for occluders in ("objects", "off"):
+        effect = FaceSwapEffect(FaceSwapSettings(faces=("me",), fusion="off", shape=0,
+                                                 occluders=occluders, steady=0))
+        out[occluders] = (effect.apply(Frame(held, 0, 0.0), held_faces),
+                          effect.apply(Frame(image, 1, 1 / 30), plain_faces))
+        effect.close()
+    swapped = np.abs(out["off"][0].astype(int) - held).sum(2) > 0
+    covered = microphone & swapped         # microphone pixels the swap reached
+    assert covered.sum() > 1500
+    change = {k: np.abs(v[0].astype(int) - held)[covered].mean() for k, v in out.items()}
+    assert change["off"] > 20 and change["objects"] < 2
+    # the face around it is still swapped, and a face with nothing in front is swapped whole
+    assert (np.abs(out["objects"][0].astype(int) - held).sum(2) > 0).sum() > 0.7 * swapped.sum()
+    whole = np.abs(out["off"][1].astype(int) - image).sum(2) > 0
+    kept = whole & (np.abs(out["objects"][1].astype(int) - image).sum(2) == 0)
+    assert kept.sum() < 0.05 * whole.sum(), kept.sum() / whole.sum()
+
+
+def test_occluder_setting_is_checked():
+    with pytest.raises(PresetError, match="hands\\+objects"):
+        FaceSwapSettings(occluders="mic")

@@ -215,10 +215,12 @@ def test_the_fusion_model_starts_as_the_plain_paste_and_learns_past_it(faces, tm
     fused = runner.run(crop, crop, np.zeros(crop.shape[:2], np.float32))
     assert fused.shape == crop.shape
 
-    # quantisation-aware fine-tuning: INT8 simulated, float weights out, resumable
-    from livecam.training.qat_fusion import QatSettings, fake_quantised, train_fusion_qat
+    # quantisation-aware fine-tuning: INT8 simulated on the residual, float weights out,
+    # resumable; the INT8 file is the fake-quantised graph itself
+    from livecam.training.qat_fusion import (QatSettings, QuantisedFusion, load_quantised,
+                                             train_fusion_qat)
 
-    simulated = fake_quantised(FusionNet(FUSION_TIERS["S"]), x[:2])
+    simulated = QuantisedFusion(FusionNet(FUSION_TIERS["S"]), x[:2])
     assert any("fake_quant" in name for name, _ in simulated.named_modules())
     qat = train_fusion_qat(QatSettings(size=64, steps=4, batch=2, threads=1, save_every=4,
                                        eval_every=4, log_every=2), cache)
@@ -227,3 +229,21 @@ def test_the_fusion_model_starts_as_the_plain_paste_and_learns_past_it(faces, tm
     model.load_state_dict(tuned["model"])   # plain float weights, the network's own names
     assert not torch.equal(tuned["model"]["dec2.1.weight"], saved["model"]["dec2.1.weight"])
     assert train_fusion_qat(QatSettings(size=64, steps=4, batch=2, threads=1), cache) == qat
+
+    import onnx
+
+    from livecam.training.publish import outputs
+    from livecam.training.qat_fusion import export_qat_int8
+
+    quantised = load_quantised(tuned)
+    with torch.no_grad():
+        expected = quantised(x[:2]).numpy()
+    path = export_qat_int8(quantised, tmp_path / "qat-int8.onnx", ("swap", "fused"))
+    graph = onnx.load(str(path)).graph
+    assert sum(n.op_type == "DequantizeLinear" for n in graph.node) > 50
+    assert any(i.data_type == onnx.TensorProto.INT8 for i in graph.initializer)  # int8 weights
+    got = outputs(path, x[:2].numpy(), "swap")
+    # onnxruntime's integer kernels compute what the simulation did, up to rounding
+    assert np.median(np.abs(got - expected)) < 1 / 127.5
+    reports, _ = publish_fusion(qat, models, cache)   # publishing a QAT file uses that export
+    assert {r.precision for r in reports} == {"float32", "int8"}

@@ -34,12 +34,13 @@ from livecam.swap.enroll import SIDE
 from livecam.swap.detail import restore_detail
 from livecam.swap.faces_store import EnrolledFace, list_faces, load_face
 from livecam.swap.fusion_input import plain_paste, target_context
-from livecam.swap.occluders import hand_mask
+from livecam.swap.occluders import hand_mask, object_mask
 from livecam.swap.regions import FILLED_TRIANGLES, Mask, skin_mask, swap_mask
 from livecam.swap.shape import ShapeTransfer
 from livecam.tracking.hands import HandPoints, HandTracker
 
 log = logging.getLogger("livecam.swap")
+OCCLUDERS = ("hands", "objects", "hands+objects", "off")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,10 @@ class FaceSwapSettings:
         shape: 0–1, how far the target's face shape moves toward the source's.
         keep_mouth: An open mouth shows the target's own teeth and tongue.
         occluders: "hands": a hand in front of the face stays in front (MediaPipe hands on
-            the second core, 4.6–6.8 ms a frame on average); "off".
+            the second core, 4.6–6.8 ms a frame on average); "objects": a microphone, mug
+            or other non-skin object entering the face from its edge stays in front (by
+            colour; a beard or a fringe of hair counts too, and a dark object over a beard
+            is missed); "hands+objects"; "off".
         colour: Move the source's colour to the target's skin before blending.
         detail: 0–1, how much of the enrolled face's fine detail (skin texture, lashes) is
             laid back over the fusion model's output, which is softer than a photo.
@@ -102,6 +106,9 @@ class FaceSwapSettings:
             raise PresetError(f"face_swap.provider must be auto or one of {', '.join(PROVIDERS)}")
         if not 1 <= self.max_faces <= 16:
             raise PresetError("face_swap.max_faces must be 1 to 16")
+        if self.occluders not in OCCLUDERS:
+            raise PresetError(f"face_swap.occluders must be one of {', '.join(OCCLUDERS)}, "
+                              f"got {self.occluders!r}")
 
 
 class FaceSwapEffect:
@@ -131,7 +138,8 @@ class FaceSwapEffect:
                 if settings.fusion == "on":
                     raise
                 log.warning("face swap without the fusion model (%s); blending plainly", exc)
-        self._hands = HandTracker() if settings.occluders == "hands" else None
+        self._hands = HandTracker() if "hands" in settings.occluders else None
+        self._objects = "objects" in settings.occluders
         # hands are looked for on the second core while the fusion model runs on this one
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-hands")
         self._hand_job: Future[list[HandPoints]] | None = None
@@ -234,6 +242,8 @@ class FaceSwapEffect:
             if found:
                 mask = mask * (1.0 - hand_mask(found, face.landmarks, aligned.to_crop,
                                                self.resolution))
+            if self._objects:
+                mask = mask * (1.0 - object_mask(aligned.image, aligned.landmarks))
             composite = cv2.blendLinear(fused, aligned.image, mask, 1.0 - mask)
             _paste(out, composite, mask, aligned.to_frame())
         return out

@@ -2,8 +2,14 @@
 
 A hand is drawn as its palm polygon and its finger bones at finger width, from its 21
 landmarks, in the aligned crop's pixels. Only a hand that reaches out of the face is believed
-(see `livecam.tracking.hands`). A microphone is not handled: the person segmentation calls a
-microphone over the mouth part of the person, so no mask here can find it.
+(see `livecam.tracking.hands`).
+
+Other objects (a microphone, a mug, a pen) have no detector here: the person segmentation
+calls a microphone over the mouth part of the person. `object_mask` finds them by colour
+instead: what lies over the face, is neither skin-coloured nor as bright as skin, and enters
+from the face's edge (so eyes, nostrils and an open mouth, inside the face, never count). A
+beard or a fringe of hair enters from the edge too and counts as well, which is why it is an
+option and not the default.
 """
 
 from __future__ import annotations
@@ -11,9 +17,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from livecam.frame import Points
+from livecam.frame import FrameBGR, Points
 from livecam.geometry.align import Affine
-from livecam.swap.regions import Mask
+from livecam.swap.regions import Mask, face_region, skin_mask
 from livecam.tracking.hands import HandPoints
 
 FINGERS = ((0, 1, 2, 3, 4), (0, 5, 6, 7, 8), (5, 9, 10, 11, 12), (9, 13, 14, 15, 16),
@@ -47,4 +53,47 @@ def hand_mask(hands: list[HandPoints], face: Points, to_crop: Affine, side: int)
         return mask
     feather = max(side / 80, 1.0)
     grown = cv2.dilate(mask, np.ones((3, 3), np.uint8), iterations=max(1, round(feather)))
+    return np.clip(cv2.GaussianBlur(grown, (0, 0), feather), 0.0, 1.0)
+
+
+CHROMA_SIGMAS = 4.0    # skin chromaticity spread (robust sigmas) beyond which a pixel is not skin
+DARK = 0.5             # of the skin's median brightness: darker and off-skin colour is not skin
+DARK_SIGMAS = 1.0      # (shadowed skin keeps its chromaticity; a black or grey object does not)
+MIN_AREA = 0.03        # of the face region, for an object to be believed
+
+
+def object_mask(crop: FrameBGR, landmarks: Points) -> Mask:
+    """Feathered mask of non-skin objects entering the face from its edge (1 where one is)."""
+    side = crop.shape[0]
+    mask = np.zeros((side, side), np.float32)
+    skin = skin_mask(landmarks, side)
+    face = face_region(landmarks, side, scale=0.94)   # the swap region
+    if skin.sum() < 50:
+        return mask
+    x, y, w, h = cv2.boundingRect(face.astype(np.uint8))   # work on the face's box only
+    box = (slice(y, y + h), slice(x, x + w))
+    face, skin = face[box], skin[box]
+    rgb = crop[box].astype(np.float32) + 1.0
+    luma = rgb.sum(axis=2)
+    chroma = rgb[..., 1:] / luma[..., None]          # (g, r) chromaticity: light-independent
+    sample = chroma[skin][::3]
+    ref = np.median(sample, axis=0)
+    spread = 1.4826 * np.median(np.abs(sample - ref), axis=0) + 0.004
+    off = (np.abs(chroma - ref) / spread).max(axis=2)
+    dark = luma < DARK * np.median(luma[skin][::3])
+    candidate = (((off > CHROMA_SIGMAS) | (dark & (off > DARK_SIGMAS))) & face).astype(np.uint8)
+    candidate = cv2.morphologyEx(candidate, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    inner = cv2.erode(face.astype(np.uint8), np.ones((5, 5), np.uint8),
+                      borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    edge = face & ~inner.astype(bool)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(candidate, connectivity=8)
+    touching = np.unique(labels[edge & (labels > 0)])
+    big = touching[stats[touching, cv2.CC_STAT_AREA] >= MIN_AREA * face.sum()]
+    if not len(big):
+        return mask
+    found = cv2.morphologyEx(np.isin(labels, big).astype(np.float32), cv2.MORPH_CLOSE,
+                             np.ones((5, 5), np.uint8))
+    mask[box] = found
+    feather = max(side / 120, 1.0)   # grown first, so the feather falls on the skin side
+    grown = cv2.dilate(mask, np.ones((3, 3), np.uint8), iterations=round(2 * feather))
     return np.clip(cv2.GaussianBlur(grown, (0, 0), feather), 0.0, 1.0)

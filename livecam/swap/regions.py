@@ -68,6 +68,13 @@ def swap_mask(landmarks: Points, side: int, keep_mouth: bool = True) -> Mask:
     return mask   # feathered inside the oval's edge, not beyond it
 
 
+def face_region(landmarks: Points, side: int, scale: float = 1.0) -> npt.NDArray[np.bool_]:
+    """Inside the face oval (scaled about its centre)."""
+    mask = np.zeros((side, side), np.uint8)
+    _fill(mask, landmarks, FACE_OVAL, 1, scale=scale)
+    return mask.astype(bool)
+
+
 def skin_mask(landmarks: Points, side: int) -> npt.NDArray[np.bool_]:
     """Cheeks, forehead and chin: the oval without eyes and mouth, for colour statistics."""
     mask = np.zeros((side, side), np.uint8)

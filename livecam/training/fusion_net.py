@@ -95,10 +95,13 @@ class FusionNet(nn.Module):
             if head.bias is not None:
                 nn.init.zeros_(head.bias)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor | list[torch.Tensor]:
+    def residuals(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The corrections to the plain paste at full, 1/4 and 1/8 resolution.
+
+        Kept apart from the paste so INT8 rounding can be simulated (and exported) on this
+        part alone: rounding the paste itself would put its steps straight into the output.
+        """
         target, source, mask_pm = x[:, 0:3], x[:, 3:6], x[:, 6:7]
-        mask = (mask_pm + 1) * 0.5
-        paste = mask * source + (1 - mask) * target
         t2, t4 = self.target_stream(torch.cat([target, mask_pm], dim=1))
         s2, s4 = self.source_stream(torch.cat([source, mask_pm], dim=1))
         f4 = self.fuse(t4, s4)
@@ -108,10 +111,20 @@ class FusionNet(nn.Module):
         d8 = self.dec8(self.fuse8(f8, _up(f16)))
         d4 = self.dec4(self.fuse4(f4, _up(d8)))
         d2 = self.dec2(self.fuse2(f2, _up(d4)))
-        full = torch.clamp(paste + self.head1(d2), -1.0, 1.0)
-        if not self.training:
-            return full
-        p4 = F.avg_pool2d(paste, 4)
-        p8 = F.avg_pool2d(p4, 2)
-        return [full, torch.clamp(p4 + self.head4(d4), -1, 1),
-                torch.clamp(p8 + self.head8(d8), -1, 1)]
+        return self.head1(d2), self.head4(d4), self.head8(d8)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor | list[torch.Tensor]:
+        outputs = add_to_paste(x, self.residuals(x))
+        return outputs if self.training else outputs[0]
+
+
+def add_to_paste(x: torch.Tensor, residuals: tuple[torch.Tensor, ...]) -> list[torch.Tensor]:
+    """Plain paste (mask × source + (1 − mask) × target) plus each residual at its scale."""
+    mask = (x[:, 6:7] + 1) * 0.5
+    paste = mask * x[:, 3:6] + (1 - mask) * x[:, 0:3]
+    out = []
+    for r in residuals:
+        scale = paste.shape[-1] // r.shape[-1]
+        base = paste if scale == 1 else F.avg_pool2d(paste, scale)
+        out.append(torch.clamp(base + r, -1.0, 1.0))
+    return out

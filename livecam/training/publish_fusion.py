@@ -69,9 +69,15 @@ def publish_fusion(weights: Path, models: Path, cache_dir: Path
     models.mkdir(parents=True, exist_ok=True)
     fp32 = export_float32(model, models / f"{base}-fp32.onnx", channels=7,
                           names=(INPUT, OUTPUT))
-    calibration, _, _ = held_out_batch(cache_dir, 256, count=48, seed=99)
-    int8 = export_int8(fp32, models / f"{base}-int8.onnx", calibration.numpy(),
-                       input_name=INPUT)
+    if "qat_state" in saved:   # INT8 as fine-tuned: its own trained ranges
+        from livecam.training.qat_fusion import export_qat_int8, load_quantised  # noqa: PLC0415
+
+        int8 = export_qat_int8(load_quantised(saved), models / f"{base}-int8.onnx",
+                               (INPUT, OUTPUT))
+    else:
+        calibration, _, _ = held_out_batch(cache_dir, 256, count=48, seed=99)
+        int8 = export_int8(fp32, models / f"{base}-int8.onnx", calibration.numpy(),
+                           input_name=INPUT)
     x, y, region = (t.numpy() for t in held_out_batch(cache_dir, 256, count=96))
     mask = region
     paste = mask * x[:, 3:6] + (1 - mask) * x[:, 0:3]
