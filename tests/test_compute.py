@@ -114,3 +114,18 @@ def test_a_tier_for_a_preset_without_a_model_is_explained():
     with pytest.raises(PresetError, match="--tier applies to presets that run a model"):
         run(RunConfig(source=DEMO_OFFLINE, preset="landmarks", sinks=("null",), max_frames=2,
                       tier="S"))
+
+
+@pytest.mark.parametrize(("int8_share", "picked"), [(0.95, "float32"), (0.8, "int8")])
+def test_int8_replaces_float32_only_when_clearly_faster(int8_share, picked):
+    profile = load_profile("fusion", "swap")
+    cache = json.loads(device_profile._cache_path().read_text())
+    entries = load_manifest(models_dir())
+    by_precision = {entries[t.model].precision: entries[t.model] for t in profile.timings
+                    if entries[t.model].tier == "S"}
+    key = "{}:cpu:" + str(device_profile.PROBE_SIDE)
+    cache["timings"][key.format(by_precision["float32"].sha256)] = 10.0
+    cache["timings"][key.format(by_precision["int8"].sha256)] = 10.0 * int8_share
+    device_profile._cache_path().write_text(json.dumps(cache))
+    choice = choose("fusion", "swap", tier="S", target_fps=5.0)
+    assert choice.entry.precision == picked

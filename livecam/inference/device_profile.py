@@ -40,6 +40,9 @@ assert set(PROVIDERS) == set(get_args(ProviderName))
 PROBE_SIDE = 256
 PROBE_RUNS = 15
 FACE_SHARE = 1 / 3   # of the frame interval, for the face model at PROBE_SIDE
+# another precision replaces float32 only when at least this much faster here: INT8 and float32
+# run within noise of each other on many CPUs, and float32 is what the others are held to
+CLEARLY_FASTER = 0.9
 PROFILE_FILE = "device-profile.json"
 
 
@@ -220,15 +223,22 @@ def choose(family: str, style: str, *, tier: str = "auto", precision: str = "aut
         raise ModelError(f"no {style} model matches tier={tier} precision={precision} "
                          f"provider={provider}; measured here: {', '.join(known)}")
     entries = load_manifest(folder)
-    # per tier and provider: its fastest variant within 1 dB of its best (INT8 usually)
+    # per tier and provider: its fastest variant within 1 dB of its best, float32 unless another
+    # precision is clearly faster
     groups: dict[tuple[str, str], list[Timing]] = {}
     for t in candidates:
         groups.setdefault((t.tier, t.provider), []).append(t)
     picks: list[tuple[float, Timing]] = []
+    quickest: list[Timing] = []   # if nothing fits, speed is all that counts
     for group in groups.values():
         top = max(entries[t.model].quality_db for t in group)
-        fast = min((t for t in group if entries[t.model].quality_db >= top - 1.0),
-                   key=lambda t: t.ms)
+        near = [t for t in group if entries[t.model].quality_db >= top - 1.0]
+        fast = min(near, key=lambda t: t.ms)
+        quickest.append(fast)
+        floats = [t for t in near if t.precision == "float32"]
+        if floats and fast.precision != "float32":
+            full = min(floats, key=lambda t: t.ms)
+            fast = fast if fast.ms <= CLEARLY_FASTER * full.ms else full
         picks.append((top, fast))
     budget_ms = 1000.0 / target_fps * FACE_SHARE
     fitting = [(q, t) for q, t in picks if t.ms <= budget_ms]
@@ -237,7 +247,7 @@ def choose(family: str, style: str, *, tier: str = "auto", precision: str = "aut
         reason = (f"tier with the best held-out quality ({quality:.2f} dB) within "
                   f"{budget_ms:.1f} ms at {PROBE_SIDE}², its fastest variant")
     else:
-        best = min((t for _, t in picks), key=lambda t: t.ms)
+        best = min(quickest, key=lambda t: t.ms)
         reason = f"fastest; none fits {budget_ms:.1f} ms at {PROBE_SIDE}²"
     entry = entries[best.model]
     return ComputeChoice(entry, folder / entry.file, best.provider, best.ms, reason)

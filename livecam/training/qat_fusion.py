@@ -158,36 +158,61 @@ def export_qat_int8(quantised: QuantisedFusion, out: Path, names: tuple[str, str
     return out
 
 
-def _fold_weight_quantisation(model: onnx.ModelProto) -> onnx.ModelProto:
-    """QuantizeLinear of a constant float weight → the int8 weight itself (a quarter the size;
-    onnxruntime would do the same at every load)."""
-    graph = model.graph
+def _constants(graph: onnx.GraphProto) -> dict[str, np.ndarray[Any, Any]]:
+    """Every constant value in the graph by name, through Constant and Identity nodes."""
     consts = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
     for node in graph.node:   # in order, so an Identity sees what feeds it
         if node.op_type == "Constant":
             consts[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
         elif node.op_type == "Identity" and node.input[0] in consts:
             consts[node.output[0]] = consts[node.input[0]]
-    folded: dict[str, np.ndarray[Any, Any]] = {}
+    return consts
+
+
+def _fold_weight_quantisation(model: onnx.ModelProto) -> onnx.ModelProto:
+    """QuantizeLinear of a constant float weight → the int8 weight itself (a quarter the size;
+    onnxruntime would do the same at every load), and per-tensor scales and zero points as
+    scalars: onnxruntime fuses DequantizeLinear → Add / Mul → QuantizeLinear into its integer
+    kernels only then (PyTorch writes them as one-element vectors)."""
+    graph = model.graph
+    consts = _constants(graph)
+    added: dict[str, np.ndarray[Any, Any]] = {}
     drop = []
     for node in graph.node:
-        if node.op_type != "QuantizeLinear" or not all(i in consts for i in node.input):
+        if node.op_type not in ("QuantizeLinear", "DequantizeLinear"):
             continue
-        w, scale, zero = (consts[i] for i in node.input)
+        for k in (1, 2):
+            value = consts.get(node.input[k]) if k < len(node.input) else None
+            if value is not None and value.shape == (1,):
+                name = f"{node.input[k]}.scalar"
+                added[name] = value.reshape(())
+                node.input[k] = name
+        if node.op_type != "QuantizeLinear" or not all(i in consts for i in node.input[:1]):
+            continue
+        w = consts[node.input[0]]
         if w.ndim != 4:   # convolution weights only
             continue
+        scale, zero = (added.get(i, consts.get(i)) for i in node.input[1:])
+        assert scale is not None and zero is not None
         axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
         shape = [1] * w.ndim
         if scale.ndim:
             shape[axis] = -1
         q = np.round(w / scale.reshape(shape)) + zero.reshape(shape).astype(np.int32)
         info = np.iinfo(zero.dtype)
-        folded[node.output[0]] = np.clip(q, info.min, info.max).astype(zero.dtype)
+        added[node.output[0]] = np.clip(q, info.min, info.max).astype(zero.dtype)
         drop.append(node)
     for node in drop:
         graph.node.remove(node)
-    graph.initializer.extend(numpy_helper.from_array(v, k) for k, v in folded.items())
-    used = {i for n in graph.node for i in n.input}
+    graph.initializer.extend(numpy_helper.from_array(v, k) for k, v in added.items())
+    while True:   # what no longer feeds anything: the float weights, their Identity copies
+        used = {i for n in graph.node for i in n.input} | {o.name for o in graph.output}
+        dead = [n for n in graph.node if n.op_type in ("Identity", "Constant")
+                and n.output[0] not in used]
+        for node in dead:
+            graph.node.remove(node)
+        if not dead:
+            break
     for init in [i for i in graph.initializer if i.name not in used]:
         graph.initializer.remove(init)
     return model
@@ -268,5 +293,6 @@ def train_fusion_qat(settings: QatSettings, cache_dir: Path = ROOT / "cache") ->
             torch.save({"model": quantised.float_weights(),
                         "qat_state": quantised.residuals.state_dict(), "step": step,
                         "tier": settings.tier, "family": "fusion", "size": settings.size,
-                        "qat": True, "float_parts": settings.float_parts}, weights)
+                        "qat": True, "float_parts": settings.float_parts,
+                        "base_steps": int(saved.get("step", 0))}, weights)
     return weights
