@@ -151,7 +151,8 @@ steps at 256², batch 4. The INT8 file is exported from that fake-quantised grap
 (QuantizeLinear / DequantizeLinear with the trained ranges, int8 weights), not calibrated again,
 and is held to the float32 published from the float training. The fine-tune's own float export
 (last row) shimmers least on the one-pixel test but not on the shared videos (face-region change
-over the input's on liveportrait_d9 with the shipped temporal filter: float training 0.787, its
+over the input's on liveportrait_d9 with the shipped temporal filter, `python
+benchmarks/fusion_flicker.py`: float training 0.787, its
 fine-tune in float 0.798, fine-tuned INT8 0.833, static INT8 1.051; liveportrait_d10: 0.771,
 0.782, 0.794, 0.833) and scores lower, so it is not shipped. Why those parts stay float: static
 INT8 of the float-trained weights shimmered 0.93 against float32's 0.36; switching off one
