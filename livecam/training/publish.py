@@ -233,8 +233,9 @@ pretrained network is used anywhere. Reproduce: {recipe}, then
 `livecam train publish training/checkpoints/{style}-{tier}.pt`.
 
 **Variants** (onnxruntime CPU, 1 thread, median of 30 runs; PSNR at 256² on 100 held-out faces
-against the reference renderer and against the float32 model). `precision = "auto"` uses
-**{default}**, the fastest CPU variant within 1 dB of float32.
+against the reference renderer and against the float32 model). `precision = "auto"` takes
+float32 unless a variant within 1 dB of it is at least 10 % faster on the machine; fastest
+here at publishing: **{default}**.
 
 | precision | file | size | ms at 192² | ms at 256² | PSNR vs renderer | PSNR vs float32 |
 |---|---|---|---|---|---|---|
