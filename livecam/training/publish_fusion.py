@@ -47,6 +47,7 @@ def _region_psnr(out: npt.NDArray[Any], answer: npt.NDArray[Any],
     return float(10 * np.log10(1.0 / max(mse, 1e-10)))
 
 
+FIRST_STAGE = {"S": 5000, "M": 2500}   # steps at 128² before the rest at 256²
 SHIMMER_BUDGET = 1.5   # a variant may change at most this much more than float32 per 1 px move
 
 
@@ -131,7 +132,7 @@ def publish_fusion(weights: Path, models: Path, cache_dir: Path
     write_manifest(models, entries)
     steps = saved["base_steps"] if tuned else saved.get("step", 0)
     _write_card(models / f"{base}.md", tier, params, steps, reports, plain,
-                order[0].precision, tuned)
+                order[0].precision, tuned, int(saved["step"]) if tuned else 0)
     return reports, plain
 
 
@@ -146,28 +147,29 @@ QAT_STORY = """INT8 is the float network after quantisation-aware fine-tuning
 int8 weights per output channel) simulated with PyTorch FX fake quantisation on the network's
 residual, with the plain paste, the output add, the heads and the half-resolution decoder
 (`skip2`, `fuse2`, `dec2`) in float; loss = the training loss + 10 × L1 to the float network's
-output + 40 × L1 between the outputs for the input and for the input moved by one pixel; 1500
+output + 40 × L1 between the outputs for the input and for the input moved by one pixel; QAT_STEPS
 steps at 256², batch 4. The INT8 file is exported from that fake-quantised graph itself
 (QuantizeLinear / DequantizeLinear with the trained ranges, int8 weights), not calibrated again,
-and is held to the float32 published from the float training. The fine-tune's own float export
-(last row) shimmers least on the one-pixel test but not on the shared videos (face-region change
-over the input's on liveportrait_d9 with the shipped temporal filter, `python
-benchmarks/fusion_flicker.py`: float training 0.787, its
-fine-tune in float 0.798, fine-tuned INT8 0.833, static INT8 1.051; liveportrait_d10: 0.771,
-0.782, 0.794, 0.833) and scores lower, so it is not shipped. Why those parts stay float: static
-INT8 of the float-trained weights shimmered 0.93 against float32's 0.36; switching off one
-quantiser at a time, the half-resolution skip (`skip2`) carried 0.15 of the 0.54 excess and the
-half-resolution decoder the next most, and leaving that decoder in float removed 58 % of the
-excess before any fine-tuning. Fine-tuning with everything in INT8 instead reached 0.50 after
-750 steps, its own float 0.23."""
+and is held to the float32 published from the float training. On tier S, the fine-tune's own
+float export (last row) shimmered least on the one-pixel test but not on the shared videos
+(face-region change over the input's on liveportrait_d9 with the shipped temporal filter,
+`python benchmarks/fusion_flicker.py`: float training 0.787, its fine-tune in float 0.798,
+fine-tuned INT8 0.833, static INT8 1.051; liveportrait_d10: 0.771, 0.782, 0.794, 0.833) and
+scored lower, so it is not shipped. Why those parts stay float (tier S): static INT8 of the
+float-trained weights shimmered 0.93 against float32's 0.36; switching off one quantiser at a
+time, the half-resolution skip (`skip2`) carried 0.15 of the 0.54 excess and the half-resolution
+decoder the next most, and leaving that decoder in float removed 58 % of the excess before any
+fine-tuning. Fine-tuning with everything in INT8 instead reached 0.50 after 750 steps, its own
+float 0.23."""
 
 
 def _write_card(path: Path, tier: str, params: int, steps: int, reports: list[FusionReport],
-                plain: float, default: str, qat: bool) -> None:
-    tuned = (f" Then `livecam train fusion-qat --tier {tier} --steps 1500` and `livecam train "
-             f"publish training/checkpoints/fusion-{tier}-qat.pt` (the INT8 variant, below)."
+                plain: float, default: str, qat: bool, qat_steps: int) -> None:
+    tuned = (f" Then `livecam train fusion-qat --tier {tier} --steps {qat_steps}` and `livecam "
+             f"train publish training/checkpoints/fusion-{tier}-qat.pt` (the INT8 variant, "
+             "below)."
              if qat else "")
-    quantisation = QAT_STORY if qat else STATIC_STORY
+    quantisation = QAT_STORY.replace("QAT_STEPS", str(qat_steps)) if qat else STATIC_STORY
     rows = "\n".join(
         f"| {r.precision} | {r.source} | {r.path.name if r.shipped else 'not shipped'} | "
         f"{r.size_bytes / 1e6:.2f} MB | {r.latency_ms_256:.1f} | {r.psnr_region:.2f} dB | "
@@ -198,9 +200,10 @@ transfer across photos; every face also makes a self pair (warped onto its own m
 little, with a colour cast, gamma, directional light, blur or sharpening and noise). Both go
 through the run-time colour transfer and mask. L1 at three scales + gradient L1, weighted 5×
 inside the swap region; bfloat16 autocast on a 2-core CPU, {steps} steps in all.
-Reproduce: `livecam train prepare`, `livecam train fusion --tier {tier} --size 128 --steps 5000`,
-`livecam train fusion --tier {tier} --size 256 --steps {steps} --batch 8`, then `livecam train
-publish training/checkpoints/fusion-{tier}.pt` (float32, and a static INT8 that is measured).{tuned}
+Reproduce: `livecam train prepare`, `livecam train fusion --tier {tier} --size 128 --steps
+{FIRST_STAGE[tier]}`, then `--size 256 --steps {steps}` (S: `--batch 8`), then `livecam train
+publish training/checkpoints/fusion-{tier}.pt` (float32, and a static INT8 that is
+measured).{tuned}
 
 **Variants** (onnxruntime CPU, 1 thread, median of 30 runs at 256²; PSNR inside the swap region
 against the real photo, 96 same-person pairs of 20 held-out identities; the plain paste the
