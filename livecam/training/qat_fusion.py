@@ -4,10 +4,11 @@
 
 Static INT8 of the float-trained fusion model kept its accuracy but not its stillness: rounding
 errors spread through the whole network change when the face moves by a pixel (see the model
-card). Here INT8 is simulated exactly as onnxruntime's CPU kernels compute it (activations
-uint8 per tensor, weights int8 symmetric per output channel) on the network's residual only:
-the plain paste it corrects and the output add stay in float, as do the heads, or the paste's
-own rounding steps would land in the output. The fine-tuning loss is the training loss, plus
+card). Here INT8 is simulated as onnxruntime's CPU INT8 computes it (activations uint8 per
+tensor, weights int8 symmetric per output channel) on the network's residual only: the plain
+paste it corrects and the output add stay in float, or the paste's own rounding steps would
+land in the output; so do the heads and the half-resolution decoder, whose rounding reached
+the output most. The fine-tuning loss is the training loss, plus
 L1 to the float network's output (the rounding error itself), plus L1 between the outputs for
 the input and for the input shifted by one pixel, shifted back (what shows as shimmer).
 
@@ -98,7 +99,6 @@ class QuantisedFusion(nn.Module):
     def __init__(self, net: FusionNet, example: torch.Tensor,
                  float_parts: tuple[str, ...] = ()) -> None:
         super().__init__()
-        self.float_parts = float_parts
         from torch.ao.quantization.quantize_fx import prepare_qat_fx  # noqa: PLC0415
 
         for module in net.modules():   # in-place activations do not trace to ONNX
