@@ -245,8 +245,8 @@ def choose(family: str, style: str, *, tier: str = "auto", precision: str = "aut
     if fitting:
         quality, best = max(fitting, key=lambda p: (p[0], -p[1].ms))
         reason = (f"tier with the best held-out quality ({quality:.2f} dB) within "
-                  f"{budget_ms:.1f} ms at {PROBE_SIDE}², its fastest variant (float32 unless another is "
-                  f"{1 - CLEARLY_FASTER:.0%} faster)")
+                  f"{budget_ms:.1f} ms at {PROBE_SIDE}², its fastest variant (float32 unless "
+                  f"another is {1 - CLEARLY_FASTER:.0%} faster)")
     else:
         best = min(quickest, key=lambda t: t.ms)
         reason = f"fastest; none fits {budget_ms:.1f} ms at {PROBE_SIDE}²"
