@@ -132,7 +132,8 @@ def publish_fusion(weights: Path, models: Path, cache_dir: Path
     write_manifest(models, entries)
     steps = saved["base_steps"] if tuned else saved.get("step", 0)
     _write_card(models / f"{base}.md", tier, params, steps, reports, plain,
-                order[0].precision, tuned, int(saved["step"]) if tuned else 0)
+                order[0].precision, tuned, int(saved["step"]) if tuned else 0,
+                tuple(saved.get("float_parts", ())))
     return reports, plain
 
 
@@ -145,31 +146,32 @@ changes when the face moves by a pixel. `livecam train fusion-qat` fine-tunes fo
 QAT_STORY = """INT8 is the float network after quantisation-aware fine-tuning
 (`livecam/training/qat_fusion.py`): onnxruntime's INT8 arithmetic (uint8 activations per tensor,
 int8 weights per output channel) simulated with PyTorch FX fake quantisation on the network's
-residual, with the plain paste, the output add, the heads and the half-resolution decoder
-(`skip2`, `fuse2`, `dec2`) in float; loss = the training loss + 10 × L1 to the float network's
-output + 40 × L1 between the outputs for the input and for the input moved by one pixel; QAT_STEPS
-steps at 256², batch 4. The INT8 file is exported from that fake-quantised graph itself
-(QuantizeLinear / DequantizeLinear with the trained ranges, int8 weights), not calibrated again,
-and is held to the float32 published from the float training. On tier S, the fine-tune's own
-float export (last row) shimmered least on the one-pixel test but not on the shared videos
-(face-region change over the input's on liveportrait_d9 with the shipped temporal filter,
-`python benchmarks/fusion_flicker.py`: float training 0.787, its fine-tune in float 0.798,
-fine-tuned INT8 0.833, static INT8 1.051; liveportrait_d10: 0.771, 0.782, 0.794, 0.833) and
-scored lower, so it is not shipped. Why those parts stay float (tier S): static INT8 of the
-float-trained weights shimmered 0.93 against float32's 0.36; switching off one quantiser at a
-time, the half-resolution skip (`skip2`) carried 0.15 of the 0.54 excess and the half-resolution
-decoder the next most, and leaving that decoder in float removed 58 % of the excess before any
-fine-tuning. Fine-tuning with everything in INT8 instead reached 0.50 after 750 steps, its own
-float 0.23."""
+residual, with the plain paste, the output add, the heads and FLOAT_PARTS in float; loss = the
+training loss + 10 × L1 to the float network's output + 40 × L1 between the outputs for the
+input and for the input moved by one pixel; QAT_STEPS steps at 256², batch 4. The INT8 file is
+exported from that fake-quantised graph itself (QuantizeLinear / DequantizeLinear with the
+trained ranges, int8 weights), not calibrated again, and is held to the float32 published from
+the float training. The fine-tune's own float export (last row) shimmers least on the one-pixel
+test but, on tier S, not on the shared videos (`python benchmarks/fusion_flicker.py`) and scores
+lower, so it is not shipped. Why those parts stay float (tier S): static INT8 of the
+float-trained weights shimmered 0.93 against float32's 0.36. Switching off one quantiser at a
+time, the half-resolution decoder's rounding reached the output most. Keeping the whole
+half-resolution decoder (`skip2`, `fuse2`, `dec2`) in float gave the lowest shimmer (0.32 after
+fine-tuning) but ran no faster than float32 (6.6 against 6.5 ms), because its STA block in float
+cost 1.3 ms; keeping only `dec2` in float runs 19 % faster than float32 and fine-tunes to within
+the budget. Fine-tuned with everything in INT8, it still shimmered 0.50 after 750 steps."""
 
 
 def _write_card(path: Path, tier: str, params: int, steps: int, reports: list[FusionReport],
-                plain: float, default: str, qat: bool, qat_steps: int) -> None:
+                plain: float, default: str, qat: bool, qat_steps: int,
+                float_parts: tuple[str, ...]) -> None:
     tuned = (f" Then `livecam train fusion-qat --tier {tier} --steps {qat_steps}` and `livecam "
              f"train publish training/checkpoints/fusion-{tier}-qat.pt` (the INT8 variant, "
              "below)."
              if qat else "")
-    quantisation = QAT_STORY.replace("QAT_STEPS", str(qat_steps)) if qat else STATIC_STORY
+    parts = ", ".join(f"`{p}`" for p in float_parts)
+    quantisation = (QAT_STORY.replace("QAT_STEPS", str(qat_steps)).replace("FLOAT_PARTS", parts)
+                    if qat else STATIC_STORY)
     rows = "\n".join(
         f"| {r.precision} | {r.source} | {r.path.name if r.shipped else 'not shipped'} | "
         f"{r.size_bytes / 1e6:.2f} MB | {r.latency_ms_256:.1f} | {r.psnr_region:.2f} dB | "
