@@ -210,14 +210,16 @@ class FaceSwapEffect:
         warped, _ = warp_mesh(src.image, src.landmarks[:, :2], dst, FILLED_TRIANGLES,
                               out=np.zeros((side, side, 3), np.uint8))
         mask = swap_mask(dst, side, self.settings.keep_mouth)
+        skin = skin_mask(landmarks, side)   # for the colour transfer and the object test
         if self.settings.colour:
-            warped = match_colour(warped, crop, self._source_skin_at(side),
-                                  skin_mask(landmarks, side))
+            warped = match_colour(warped, crop, self._source_skin_at(side), skin)
         if self.model is not None:
             fused = self.model.run(target_context(crop, mask), warped, mask)
             fused = restore_detail(fused, warped, mask, self.settings.detail)
         else:
             fused = plain_paste(crop, warped, mask)
+        if self._objects:   # out of the paste only: the model saw the whole face
+            mask = mask * (1.0 - object_mask(crop, landmarks, skin))
         return fused, mask
 
     def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
@@ -242,8 +244,6 @@ class FaceSwapEffect:
             if found:
                 mask = mask * (1.0 - hand_mask(found, face.landmarks, aligned.to_crop,
                                                self.resolution))
-            if self._objects:
-                mask = mask * (1.0 - object_mask(aligned.image, aligned.landmarks))
             composite = cv2.blendLinear(fused, aligned.image, mask, 1.0 - mask)
             _paste(out, composite, mask, aligned.to_frame())
         return out

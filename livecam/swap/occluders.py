@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from livecam.frame import FrameBGR, Points
 from livecam.geometry.align import Affine
@@ -62,11 +63,13 @@ DARK_SIGMAS = 1.0      # (shadowed skin keeps its chromaticity; a black or grey 
 MIN_AREA = 0.03        # of the face region, for an object to be believed
 
 
-def object_mask(crop: FrameBGR, landmarks: Points) -> Mask:
-    """Feathered mask of non-skin objects entering the face from its edge (1 where one is)."""
+def object_mask(crop: FrameBGR, landmarks: Points,
+                skin: npt.NDArray[np.bool_] | None = None) -> Mask:
+    """Feathered mask of non-skin objects entering the face from its edge (1 where one is);
+    `skin` is `skin_mask(landmarks, side)` when the caller has it already."""
     side = crop.shape[0]
     mask = np.zeros((side, side), np.float32)
-    skin = skin_mask(landmarks, side)
+    skin = skin_mask(landmarks, side) if skin is None else skin
     face = face_region(landmarks, side, scale=0.94)   # the swap region
     if skin.sum() < 50:
         return mask

@@ -53,15 +53,11 @@ def _unshuffle_as_space_to_depth(g: Any, x: Any, factor: Any) -> Any:
     return g.op("Gather", folded, g.op("Constant", value_t=torch.tensor(order)), axis_i=1)
 
 
-def register_unshuffle() -> None:
-    torch.onnx.register_custom_op_symbolic(  # type: ignore[attr-defined]
-        "aten::pixel_unshuffle", _unshuffle_as_space_to_depth, 17)
-
-
 def export_float32(model: torch.nn.Module, out: Path, side: int = 256, channels: int = 3,
                    names: tuple[str, str] = ("image", "stylized")) -> Path:
     """ONNX float32 with free height and width; `names` are the input and output names."""
-    register_unshuffle()
+    torch.onnx.register_custom_op_symbolic(  # type: ignore[attr-defined]
+        "aten::pixel_unshuffle", _unshuffle_as_space_to_depth, 17)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(model, (torch.zeros(1, channels, side, side),), str(out),

@@ -140,18 +140,10 @@ def load_quantised(saved: dict[str, Any], side: int = 256) -> QuantisedFusion:
 
 def export_qat_int8(quantised: QuantisedFusion, out: Path, names: tuple[str, str]) -> Path:
     """ONNX QDQ straight from the fake-quantised graph; weights stored as int8."""
-    from livecam.training.export import register_unshuffle  # noqa: PLC0415
+    from livecam.training.export import export_float32  # noqa: PLC0415
 
-    register_unshuffle()
-    quantised.freeze()
-    raw = out.with_suffix(".qdq.onnx")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(quantised, (torch.zeros(1, 7, 256, 256),), str(raw),
-                          input_names=[names[0]], output_names=[names[1]],
-                          dynamic_axes={names[0]: {2: "height", 3: "width"},
-                                        names[1]: {2: "height", 3: "width"}},
-                          opset_version=17, dynamo=False)
+    raw = export_float32(quantised.freeze(), out.with_suffix(".qdq.onnx"), channels=7,
+                         names=names)   # the same export; fake quantisers become Q/DQ pairs
     model = _fold_weight_quantisation(onnx.load(str(raw)))
     onnx.checker.check_model(model)
     onnx.save(model, str(out))
