@@ -35,7 +35,8 @@ from livecam.swap.detail import restore_detail
 from livecam.swap.faces_store import EnrolledFace, list_faces, load_face
 from livecam.swap.fusion_input import plain_paste, target_context
 from livecam.swap.occluders import hand_mask, object_mask
-from livecam.swap.regions import FILLED_TRIANGLES, Mask, skin_mask, swap_mask
+from livecam.swap.regions import Mask, skin_mask, swap_mask
+from livecam.tracking.mesh_regions import FILLED_TRIANGLES
 from livecam.swap.shape import ShapeTransfer
 from livecam.tracking.hands import HandPoints, HandTracker
 

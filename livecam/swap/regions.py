@@ -15,18 +15,11 @@ import numpy.typing as npt
 
 from livecam.frame import Points
 from livecam.tracking.mesh_regions import INNER_LIPS, LEFT_EYE_LOOP, RIGHT_EYE_LOOP
-from livecam.tracking.mesh_topology import FACE_OVAL, TRIANGLES
+from livecam.tracking.mesh_topology import FACE_OVAL
 
 Mask = npt.NDArray[np.float32]   # H×W in [0, 1]
 
 
-def _fan(loop: tuple[int, ...]) -> list[tuple[int, int, int]]:
-    return [(loop[0], loop[i], loop[i + 1]) for i in range(1, len(loop) - 1)]
-
-
-# the mesh's own triangles leave the eyes and the mouth open; the swap carries them too
-FILLED_TRIANGLES = np.asarray(list(TRIANGLES) + _fan(RIGHT_EYE_LOOP) + _fan(LEFT_EYE_LOOP)
-                              + _fan(INNER_LIPS), np.int32)
 MOUTH_OPEN = 0.08                # inner-lip gap / mouth width above which the mouth is open
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 from mediapipe.python.solutions import face_mesh_connections as _fmc
+
+from livecam.tracking.mesh_topology import TRIANGLES
 
 
 def _points(edges: frozenset[tuple[int, int]]) -> tuple[int, ...]:
@@ -25,3 +28,13 @@ RIGHT_EYE_LOOP: tuple[int, ...] = (33, 246, 161, 160, 159, 158, 157, 173, 133, 1
                                    145, 144, 163, 7)
 LEFT_EYE_LOOP: tuple[int, ...] = (362, 398, 384, 385, 386, 387, 388, 466, 263, 249, 390, 373,
                                   374, 380, 381, 382)
+
+
+def _fan(loop: tuple[int, ...]) -> list[tuple[int, int, int]]:
+    return [(loop[0], loop[i], loop[i + 1]) for i in range(1, len(loop) - 1)]
+
+
+# the mesh's own triangles leave the eyes and the mouth open; warps that move the eyes or
+# the mouth must carry what lies inside them too
+FILLED_TRIANGLES = np.asarray(list(TRIANGLES) + _fan(RIGHT_EYE_LOOP) + _fan(LEFT_EYE_LOOP)
+                              + _fan(INNER_LIPS), np.int32)

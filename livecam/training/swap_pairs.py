@@ -23,7 +23,8 @@ from livecam.frame import FrameBGR
 from livecam.geometry.mesh_warp import warp_mesh
 from livecam.swap.colour import match_colour
 from livecam.swap.fusion_input import target_context
-from livecam.swap.regions import FILLED_TRIANGLES, skin_mask, swap_mask
+from livecam.swap.regions import skin_mask, swap_mask
+from livecam.tracking.mesh_regions import FILLED_TRIANGLES
 from livecam.training.faces import FaceSet
 
 HELD_OUT_IDS = frozenset(f"celeb_{i}" for i in range(80, 100))   # 20 identities for evaluation
