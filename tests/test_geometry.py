@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from livecam.evaluation.look import eye_opening
 from livecam.frame import Frame
 from livecam.geometry.align import TEMPLATE, align_face, anchor_points, similarity
 from livecam.geometry.face_shape import FaceReshaper, ShapeSettings, reshaped
@@ -63,28 +64,67 @@ def test_numba_warp_matches_the_opencv_reference(demo_face):
     assert diff.mean() < 0.5 and np.percentile(diff, 99) <= 3
 
 
-def test_identity_shape_changes_nothing_and_eye_scale_enlarges_the_eyes(demo_face):
+def test_identity_shape_changes_nothing(demo_face):
     image, face = demo_face
     aligned = align_face(image, face.landmarks, 256)
-    same, _ = FaceReshaper(ShapeSettings(), 256).apply(aligned.image, aligned.landmarks)
-    assert same is aligned.image
-    settings = ShapeSettings(eye_scale=1.3, slim=0.1)
-    target = reshaped(aligned.landmarks, settings)
-    eye = list(regions.RIGHT_EYE)
+    same, marks = FaceReshaper(ShapeSettings()).apply(aligned.image, aligned.landmarks)
+    assert same is aligned.image and marks is aligned.landmarks
 
-    def width(pts):
-        return np.ptp(pts[eye, 0])
 
-    assert width(target) == pytest.approx(1.3 * width(aligned.landmarks), rel=0.01)
-    out, moved = FaceReshaper(settings, 256).apply(aligned.image, aligned.landmarks)
-    assert np.allclose(moved[:, :2], target)
+def test_eye_scale_enlarges_the_whole_eye_and_leaves_the_border(demo_face):
+    image, face = demo_face
+    aligned = align_face(image, face.landmarks, 256)
+    out, moved = FaceReshaper(ShapeSettings(eye_scale=1.4)).apply(aligned.image,
+                                                                  aligned.landmarks)
+    # the lids move out by the factor (area about 1.4²) and the iris grows with them
+    assert eye_opening(moved) / eye_opening(aligned.landmarks) == pytest.approx(1.96, rel=0.08)
+    iris = regions.RIGHT_IRIS_CENTER
+    radius = np.linalg.norm(moved[iris + 1] - moved[iris])
+    assert radius / np.linalg.norm(aligned.landmarks[iris + 1] - aligned.landmarks[iris]) > 1.3
+    # the pixels moved with them: the iris's dark centre lands where the moved landmark is
     changed = np.abs(out.astype(int) - aligned.image.astype(int)).sum(axis=2) > 10
-    assert changed.mean() > 0.02
+    assert changed.mean() > 0.01
     assert not changed[:4].any() and not changed[:, :4].any()  # the crop border stays put
+
+
+def test_slim_and_chin_move_the_jaw_inward_and_up(demo_face):
+    image, face = demo_face
+    aligned = align_face(image, face.landmarks, 256)
+    target = reshaped(aligned.landmarks, ShapeSettings(slim=0.15, chin=-0.05, mouth=0.2))
+    jaw = [172, 397]   # left and right jaw below the mouth
+    assert np.ptp(target[jaw, 0]) < np.ptp(aligned.landmarks[jaw, 0])
+    assert target[152, 1] < aligned.landmarks[152, 1]
+    lips = list(regions.LIPS)
+    assert np.ptp(target[lips, 0]) < np.ptp(aligned.landmarks[lips, 0])
+
+
+def test_a_turned_head_is_reshaped_without_folding_a_triangle():
+    """The 3D plan with a strong edit on a mesh turned 45 degrees: no triangle turns over."""
+    from livecam.geometry.face_shape import SKIN_TRIANGLES, _signed_areas
+
+    image = DemoSource(640, 360, realtime=False).render(1.3)
+    tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
+    (face,) = tracker.track(Frame(image, 0, 0.0))
+    tracker.close()
+    pts = face.landmarks.astype(np.float64)
+    centre = pts.mean(axis=0)
+    a = np.radians(45)
+    turn = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+    turned = ((pts - centre) @ turn.T + centre).astype(np.float32)
+    settings = ShapeSettings(eye_scale=1.6, slim=0.2, nose=0.4, mouth=0.4, cranium=0.2,
+                             chin=-0.1)
+    target = reshaped(turned[:, :2], settings, turned[:, 2])
+    before = _signed_areas(turned[:, :2].astype(np.float64))
+    after = _signed_areas(target.astype(np.float64))
+    seen = np.abs(before) > 1.0
+    assert not np.any(seen & (before * after <= 0))
+    assert SKIN_TRIANGLES.shape[1] == 3
 
 
 def test_shape_settings_are_bounded():
     from livecam.errors import PresetError
 
-    with pytest.raises(PresetError, match="shape.eye_scale must be 0.8 to 1.4"):
+    with pytest.raises(PresetError, match="shape.eye_scale must be 0.8 to 1.6"):
         ShapeSettings(eye_scale=2.0)
+    with pytest.raises(PresetError, match="shape.mouth must be 0.0 to 0.4"):
+        ShapeSettings(mouth=float("nan"))

@@ -23,10 +23,14 @@ from livecam.adapt.ladder import round_to_step
 from livecam.effects.temporal import FlickerFilter
 from livecam.errors import PresetError
 from livecam.frame import Face, Frame, FrameBGR, Points
-from livecam.geometry.align import Affine, align_face
-from livecam.geometry.face_shape import FaceReshaper, ShapeSettings
+from livecam.geometry.align import Affine, align_face, crop_scale, crop_transform
+from livecam.geometry.face_shape import FaceReshaper, ShapeSettings, remap
 from livecam.inference.device_profile import PROVIDERS, choose, session_providers
 from livecam.inference.onnx_model import ImageModel
+from livecam.look.eyes import EyeSettings, draw_eyes, iris_colour
+from livecam.look.masks import face_masks
+from livecam.look.shading import shade
+from livecam.look.upsample import guided_upsample
 from livecam.tracking.mesh_topology import FACE_OVAL
 from livecam.tracking.segmentation import PersonSegmenter
 
@@ -57,6 +61,11 @@ class StylizeSettings:
         shape: Geometry edits applied before the network.
         steady: 0–1, how much of the previous frame's stylised face is kept where the camera
             image held still (ink lines and cel edges otherwise flicker with camera noise).
+        output_side: Largest side, in pixels, at which a face is finished (reshaped, the
+            network's look applied by guided upsampling, shaded, eyes drawn) and pasted: the
+            face's own size in the frame up to this; 0 pastes the network's output scaled up.
+        shading: 0–1, soft 3D character lighting from the mesh's normals.
+        eyes: Cartoon eyes drawn at the output resolution.
     """
 
     style: str = "fairy-tale"
@@ -70,7 +79,10 @@ class StylizeSettings:
     max_faces: int = 4
     hair_edge: bool = True
     steady: float = 0.6
+    output_side: int = 512
+    shading: float = 0.0
     shape: ShapeSettings = field(default_factory=ShapeSettings)
+    eyes: EyeSettings = field(default_factory=EyeSettings)
 
     def __post_init__(self) -> None:
         if self.face_side % 32 or not 128 <= self.face_side <= 512:
@@ -92,6 +104,11 @@ class StylizeSettings:
                               f"{self.precision!r}")
         if not 0.0 <= self.steady < 1.0:
             raise PresetError(f"stylize.steady must be at least 0 and below 1, got {self.steady}")
+        if self.output_side and not 128 <= self.output_side <= 1024:
+            raise PresetError(f"stylize.output_side must be 0 or 128 to 1024, got "
+                              f"{self.output_side}")
+        if not 0.0 <= self.shading <= 1.0:
+            raise PresetError(f"stylize.shading must be 0 to 1, got {self.shading}")
         if not 1 <= self.threads <= 64 or not 1 <= self.max_faces <= 16:
             raise PresetError("stylize.threads must be 1 to 64 and stylize.max_faces 1 to 16")
 
@@ -122,7 +139,7 @@ class StylizeEffect:
         self.resolution = settings.face_side
         self._flicker = FlickerFilter(settings.steady)
         self.background_width = settings.background_width
-        self._reshapers: dict[int, FaceReshaper] = {}
+        self._reshaper = FaceReshaper(settings.shape)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-background")
         self._segmenter = PersonSegmenter() if settings.hair_edge else None
         self.model.warm_up(self.resolution)
@@ -149,20 +166,41 @@ class StylizeEffect:
         painted = cv2.resize(self.model.run(small), (w, h), interpolation=cv2.INTER_LINEAR)
         return _mix(image, painted, self.settings.strength)
 
-    def _reshaper(self, side: int) -> FaceReshaper:
-        if side not in self._reshapers:
-            self._reshapers[side] = FaceReshaper(self.settings.shape, side)
-        return self._reshapers[side]
+    def _finish_side(self, face: Face) -> int:
+        """The crop side at which this face is finished: its size in the frame, at least the
+        network's side and at most `output_side`."""
+        side = self.resolution
+        if not self.settings.output_side:
+            return side
+        scale = crop_scale(crop_transform(face.landmarks, side))
+        in_frame = int(np.ceil(side / max(scale, 1e-6) / 16.0)) * 16
+        return max(side, min(in_frame, self.settings.output_side))
 
     def _paint_face(self, source: FrameBGR, face: Face
                     ) -> tuple[FrameBGR, npt.NDArray[np.float32], Affine, Affine]:
-        """The stylised face crop, its mask, and the crop↔frame affines."""
+        """The stylised face crop at its finishing resolution, its mask, and the crop↔frame
+        affines."""
         side = self.resolution
-        aligned = align_face(source, face.landmarks, side)
-        crop, landmarks = self._reshaper(side).apply(aligned.image, aligned.landmarks)
-        styled = self._flicker.apply(face.face_id, crop, self.model.run(crop))
-        painted = _mix(crop, styled, self.settings.strength)
-        return painted, head_mask(landmarks, side), aligned.to_crop, aligned.to_frame()
+        big = self._finish_side(face)
+        aligned = align_face(source, face.landmarks, big)
+        k = side / big
+        depth = face.landmarks[:, 2] * crop_scale(aligned.to_crop)
+        small_marks = (aligned.landmarks + 0.5) * k - 0.5
+        field, moved = self._reshaper.plan(small_marks, side, depth * k)
+        crop = aligned.image if field is None else remap(aligned.image, field)
+        moved = (moved + 0.5) / k - 0.5
+        small = crop if big == side else cv2.resize(crop, (side, side),
+                                                     interpolation=cv2.INTER_AREA)
+        styled = self._flicker.apply(face.face_id, small, self.model.run(small))
+        painted = guided_upsample(small, styled, crop)
+        if self.settings.shading > 0:
+            _, skin = face_masks((big, big), moved)
+            painted = shade(painted, moved, depth, self.settings.shading, skin)
+        if self.settings.eyes.draw:
+            painted = draw_eyes(painted, moved, self.settings.eyes,
+                                iris_colour(aligned.image, aligned.landmarks))
+        painted = _mix(crop, painted, self.settings.strength)
+        return painted, head_mask(moved, big), aligned.to_crop, aligned.to_frame()
 
     def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
         # the background pass runs on the second core while the faces are painted here

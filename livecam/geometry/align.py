@@ -75,6 +75,11 @@ def crop_transform(landmarks: Points, side: int) -> Affine:
     return similarity(anchor_points(landmarks), TEMPLATE * side)
 
 
+def crop_scale(matrix: Affine) -> float:
+    """How many crop pixels one frame pixel spans under a frame-to-crop affine."""
+    return float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+
+
 def align_face(image: FrameBGR, landmarks: Points, side: int,
                border: int = cv2.BORDER_REPLICATE) -> AlignedFace:
     """Cut the aligned `side`×`side` crop of one face out of `image`.

@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from livecam.frame import FrameBGR, Points
+from livecam.look.masks import face_masks
 from livecam.tracking import mesh_regions as regions
-from livecam.tracking.mesh_topology import FACE_OVAL
 
 Float = npt.NDArray[np.float32]
 
@@ -27,38 +27,14 @@ class FairyTaleLook:
 
     smoothing: float = 1.0
     bands: int = 5
-    banding: float = 0.45
+    banding: float = 0.0      # the live effect shades the face in 3D from the mesh instead
     warmth: float = 1.0
-    bloom: float = 0.35
-    catchlights: float = 0.8
-    blush: float = 0.22
-    lines: float = 0.6
+    bloom: float = 0.25
+    catchlights: float = 0.0  # the live effect draws the eyes
+    blush: float = 0.28
+    lines: float = 0.45
     painterly: float = 1.0
-
-
-def _polygon_mask(shape: tuple[int, int], points: npt.NDArray[np.float32], feather: float
-                  ) -> Float:
-    mask = np.zeros(shape, np.float32)
-    hull = cv2.convexHull(np.round(points).astype(np.int32))
-    cv2.fillConvexPoly(mask, hull, 1.0, cv2.LINE_AA)
-    if feather > 0:
-        mask = cv2.GaussianBlur(mask, (0, 0), feather)
-    return mask
-
-
-def face_masks(shape: tuple[int, int], landmarks: Points) -> tuple[Float, Float]:
-    """(face, skin): the face oval, and the oval without eyes, brows and lips; feathered."""
-    side = max(shape)
-    face = np.zeros(shape, np.float32)
-    cv2.fillPoly(face, [np.round(landmarks[list(FACE_OVAL), :2]).astype(np.int32)], 1.0,
-                 cv2.LINE_AA)
-    face = cv2.GaussianBlur(face, (0, 0), side / 90)
-    features = np.zeros(shape, np.float32)
-    for group in (regions.RIGHT_EYE, regions.LEFT_EYE, regions.RIGHT_BROW, regions.LEFT_BROW,
-                  regions.LIPS):
-        features = np.maximum(features, _polygon_mask(shape, landmarks[list(group), :2],
-                                                      side / 120))
-    return face, face * (1.0 - features)
+    crisp: float = 0.8
 
 
 def _soft_bands(lum: Float, bands: int) -> Float:
@@ -113,14 +89,21 @@ def render_fairy_tale(image: FrameBGR, landmarks: Points, look: FairyTaleLook = 
     img = image.astype(np.float32) / 255.0
     face, skin = face_masks(shape, landmarks)
 
-    # surface: strong edge-preserving smoothing on skin, a painterly abstraction elsewhere
+    # surface: porcelain smoothing on skin; elsewhere flat regions with crisp edges (a
+    # domain-transform filter flattens texture but keeps every strong edge sharp)
     radius = max(2, int(side / 40))
     smooth_skin = cv2.ximgproc.guidedFilter(img, img, radius, 0.012)
-    paint = cv2.ximgproc.guidedFilter(img, img, max(2, int(side / 28)), 0.02)
-    paint = cv2.ximgproc.guidedFilter(paint, paint, max(1, int(side / 64)), 0.005)
+    img8 = np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    paint = cv2.ximgproc.dtFilter(img8, img, side / 22, 28.0, mode=cv2.ximgproc.DTF_RF,
+                                  numIters=3)
+    paint = cv2.ximgproc.dtFilter(img8, paint, side / 60, 18.0, mode=cv2.ximgproc.DTF_RF,
+                                  numIters=2)
     detail = cv2.ximgproc.guidedFilter(img, img, max(1, int(side / 128)), 0.004)
     out = detail + (paint - detail) * (look.painterly * (1.0 - face))[..., None]
     out = out + (smooth_skin - out) * (look.smoothing * skin)[..., None]
+    if look.crisp > 0:   # hair, outlines and features stay crisp; skin stays smooth
+        soft = cv2.GaussianBlur(out, (0, 0), max(0.8, side / 200))
+        out = out + (out - soft) * (look.crisp * (1.0 - 0.9 * skin))[..., None]
 
     # shading: soft bands on lightness
     lab = cv2.cvtColor(np.clip(out, 0, 1), cv2.COLOR_BGR2Lab)
@@ -129,8 +112,8 @@ def render_fairy_tale(image: FrameBGR, landmarks: Points, look: FairyTaleLook = 
     # warm pastel grade: lifted shadows, warmer, slightly pinker, softer chroma
     lum = 0.10 + 0.90 * np.power(np.clip(lum, 0, 1), 0.85)
     lab[..., 0] = lum * 100.0
-    lab[..., 1] = lab[..., 1] * 0.92 + 4.0 * look.warmth
-    lab[..., 2] = lab[..., 2] * 0.92 + 7.0 * look.warmth
+    lab[..., 1] = lab[..., 1] * 1.05 + 4.0 * look.warmth
+    lab[..., 2] = lab[..., 2] * 1.0 + 6.0 * look.warmth
     out = cv2.cvtColor(lab, cv2.COLOR_Lab2BGR)
 
     # bloom: highlights glow warmly

@@ -1,0 +1,286 @@
+"""How the `fairy-tale` and `anime` presets look, measured as issue 12 asks, against the same
+presets at an earlier commit.
+
+Each face goes through the whole `stylize` effect as `livecam run` uses it (preset settings,
+tracked mesh, paste into the frame). MediaPipe's mesh is read afresh on the input and on the
+output, and from the two:
+- eye opening: area inside both eyelid contours / inter-ocular distance², output / input;
+- eye sharpness: Sobel gradient energy in a box of ±0.28 inter-ocular distances around each
+  iris, at the frame's resolution, output / input;
+- identity: dlib embedding distance input → output (same person below 0.6);
+- face found: share of outputs on which MediaPipe still finds a face;
+- anime: share of outputs that the anime-vs-photo classifier of `stylizer_quality.py` calls
+  anime (the classifier sees the aligned face crop, as it was trained).
+Faces: 200 held-out aligned crops (identities never trained on), each scaled ×2 to 512 px so
+the face covers about 300 px, as in a 720p webcam frame; and the shared test photos at their
+own resolution. On video (three shared clips, 90 frames each): flicker (face-box change over
+the input's); on the fast-expression clip the eye-sharpness ratio on the fastest-moving tenth of
+frames against the stillest tenth (smear); and how eye opening, mouth opening and iris position
+on the output follow the input (Pearson r).
+
+    python benchmarks/look_quality.py [--count 200] [--before e1e8fd7]
+
+`--before REV` renders the same faces with the presets and models of commit REV (a git worktree
+in benchmarks/.cache/) for the comparison columns and the contact sheet
+(input | before fairy-tale | fairy-tale | anime). Needs `livecam train prepare` and the eval
+extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CACHE = ROOT / "training" / "cache"
+DATA = Path(os.environ.get("LIVECAM_DATA", ROOT.parent / "shared" / "data"))
+CLIPS = ("liveportrait_d9.mp4", "liveportrait_d10.mp4", "sadtalker_WDA_KatieHill_000.mp4")
+FAST_CLIP = "liveportrait_d9.mp4"
+PRESETS = ("fairy-tale", "anime")
+
+
+def render(images: list[np.ndarray], marks: list[np.ndarray], preset: str) -> list[np.ndarray]:
+    """Each image through the preset's effect with its known mesh (only APIs that earlier
+    commits share, so `--before` can run this against an older package)."""
+    import dataclasses  # noqa: PLC0415
+
+    from livecam.effects.stylize import StylizeEffect  # noqa: PLC0415
+    from livecam.frame import Face, Frame  # noqa: PLC0415
+    from livecam.preset import load_preset  # noqa: PLC0415
+    from livecam.tracking.pose import head_pose  # noqa: PLC0415
+
+    settings = dataclasses.replace(load_preset(preset).effect_settings, steady=0.0)
+    effect = StylizeEffect(settings)
+    outs = []
+    for i, (image, lm) in enumerate(zip(images, marks)):
+        box = (float(lm[:, 0].min()), float(lm[:, 1].min()), float(lm[:, 0].max()),
+               float(lm[:, 1].max()))
+        face = Face(0, lm.astype(np.float32), box, head_pose(lm))
+        outs.append(effect.apply(Frame(image, i, i / 30.0), [face]))
+    effect.close()
+    return outs
+
+
+def _render_child(args: argparse.Namespace) -> None:
+    data = np.load(args.render_child, allow_pickle=True)
+    images, marks = list(data["images"]), list(data["marks"])
+    result = {p: np.array(render(images, marks, p), dtype=object) for p in PRESETS}
+    np.savez(args.render_child.with_suffix(".out.npz"), **result)
+
+
+def render_before(rev: str, images: list[np.ndarray], marks: list[np.ndarray]
+                  ) -> dict[str, list[np.ndarray]]:
+    tree = HERE / ".cache" / f"before-{rev}"
+    if not tree.is_dir():
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
+                       check=True)
+    job = HERE / ".cache" / "before-job.npz"
+    np.savez(job, images=np.array(images, dtype=object), marks=np.array(marks, dtype=object))
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    subprocess.run([sys.executable, __file__, "--render-child", str(job)], check=True, env=env,
+                   cwd=str(tree))
+    out = np.load(job.with_suffix(".out.npz"), allow_pickle=True)
+    return {p: list(out[p]) for p in PRESETS}
+
+
+def still_faces(count: int, reader: Any
+                ) -> tuple[list[np.ndarray], list[np.ndarray], list[str], int]:
+    """Held-out faces (scaled ×2) then the test photos; and how many are held-out faces."""
+    from livecam.training.faces import load_faces  # noqa: PLC0415
+
+    held = load_faces(CACHE, "holdout")
+    step = max(1, len(held.images) // count)
+    images, marks, names = [], [], []
+    for i in range(0, len(held.images), step):
+        if len(images) >= count:
+            break
+        big = cv2.resize(held.images[i], (512, 512), interpolation=cv2.INTER_CUBIC)
+        lm = reader.read(big)
+        if lm is not None:
+            images.append(big)
+            marks.append(lm)
+            names.append(str(held.names[i]))
+    n_held = len(images)
+    for path in sorted((DATA / "test-photos").glob("*.jpg")):
+        image = cv2.imread(str(path))
+        lm = reader.read(image) if image is not None else None
+        if lm is not None:
+            images.append(image)
+            marks.append(lm)
+            names.append(path.name)
+    print(f"{n_held} held-out faces and {len(images) - n_held} test photos", flush=True)
+    return images, marks, names, n_held
+
+
+def measure_stills(images: list[np.ndarray], marks: list[np.ndarray],
+                   outs: list[np.ndarray], reader: Any, embedder: Any, classifier: Any
+                   ) -> dict[str, Any]:
+    from livecam.evaluation.identity import SAME_PERSON  # noqa: PLC0415
+    from livecam.evaluation.look import eye_opening, eye_sharpness  # noqa: PLC0415
+    from livecam.geometry.align import align_face  # noqa: PLC0415
+    from stylizer_quality import anime_share  # noqa: PLC0415
+
+    opening, sharp, dist, crops = [], [], [], []
+    found = 0
+    for image, lm, out in zip(images, marks, outs):
+        dist.append(embedder.distance(image, out, lm))
+        crops.append(align_face(out, lm, 256).image)
+        got = reader.read(out)
+        if got is None:
+            continue
+        found += 1
+        opening.append(eye_opening(got) / max(eye_opening(lm), 1e-6))
+        sharp.append(eye_sharpness(out, got) / max(eye_sharpness(image, lm), 1e-6))
+    d = np.array(dist)
+    return {"faces": len(images), "face_found": found / len(images),
+            "eye_opening_median": float(np.median(opening)),
+            "eye_sharpness_median": float(np.median(sharp)),
+            "identity_median": float(np.median(d)),
+            "identity_share_below_0.6": float(np.mean(d < SAME_PERSON)),
+            "called_anime": anime_share(classifier, np.stack(crops))}
+
+
+def measure_video(clip: Path, preset: str, reader: Any, frames: int = 90) -> dict[str, Any]:
+    """Flicker, smear and how blinks, gaze and the mouth follow, on one clip."""
+    from livecam.effects.stylize import StylizeEffect  # noqa: PLC0415
+    from livecam.evaluation.look import (eye_opening, eye_sharpness,  # noqa: PLC0415
+                                         inter_ocular, iris_position, mouth_opening)
+    from livecam.evaluation.metrics import frame_change  # noqa: PLC0415
+    from livecam.frame import Frame  # noqa: PLC0415
+    from livecam.preset import load_preset  # noqa: PLC0415
+    from livecam.sources.video import VideoFileSource  # noqa: PLC0415
+    from livecam.tracking.mediapipe_mesh import MediaPipeTracker  # noqa: PLC0415
+    from livecam.tracking.settings import TrackingSettings  # noqa: PLC0415
+
+    source = VideoFileSource(clip, realtime=False)
+    tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
+    effect = StylizeEffect(load_preset(preset).effect_settings)
+    prev_in = prev_out = prev_lm = None
+    d_in, d_out, motion, sharp = [], [], [], []
+    follow: dict[str, list[tuple[float, float]]] = {"eye": [], "mouth": [], "iris": []}
+    for i in range(frames):
+        image = source.read()
+        if image is None:
+            break
+        frame = Frame(image, i, i / source.fps)
+        faces = tracker.track(frame)
+        out = effect.apply(frame, faces)
+        if not faces:
+            prev_in = None
+            continue
+        lm = faces[0].landmarks
+        if prev_in is not None and prev_out is not None and prev_lm is not None:
+            x0, y0, x1, y1 = (int(v) for v in faces[0].box)
+            box = (max(x0, 0), max(y0, 0), x1, y1)
+            d_in.append(frame_change(image, prev_in, box))
+            d_out.append(frame_change(out, prev_out, box))
+            got = reader.read(out)
+            raw = reader.read(image)
+            if got is not None and raw is not None:
+                motion.append(float(np.linalg.norm(lm[:, :2] - prev_lm[:, :2], axis=1).mean())
+                              / max(inter_ocular(lm), 1e-6))
+                sharp.append(eye_sharpness(out, got) / max(eye_sharpness(image, raw), 1e-6))
+                follow["eye"].append((eye_opening(raw), eye_opening(got)))
+                follow["mouth"].append((mouth_opening(raw), mouth_opening(got)))
+                follow["iris"].append((iris_position(raw), iris_position(got)))
+        prev_in, prev_out, prev_lm = image, out, lm
+    tracker.close()
+    effect.close()
+    result: dict[str, Any] = {"flicker": float(np.mean(d_out) / max(np.mean(d_in), 1e-6))}
+    if len(motion) >= 20:
+        order = np.argsort(motion)
+        tenth = max(2, len(order) // 10)
+        s = np.array(sharp)
+        still, fast = float(np.median(s[order[:tenth]])), float(np.median(s[order[-tenth:]]))
+        result.update(sharpness_still=still, sharpness_fast=fast, smear=fast / max(still, 1e-6))
+        for name, pairs in follow.items():
+            a = np.array(pairs)
+            spread = a.std(axis=0)
+            result[f"{name}_follow_r"] = (float(np.corrcoef(a.T)[0, 1])
+                                          if spread.min() > 1e-9 else None)
+            result[f"{name}_input_range"] = float(np.ptp(a[:, 0]))
+            result[f"{name}_output_range"] = float(np.ptp(a[:, 1]))
+    return result
+
+
+def contact_sheet(images: list[np.ndarray], marks: list[np.ndarray],
+                  columns: list[list[np.ndarray]], path: Path) -> None:
+    from livecam.geometry.align import align_face  # noqa: PLC0415
+
+    rows = []
+    for j in range(len(images)):
+        lm = marks[j]
+        rows.append(np.hstack([align_face(c[j], lm, 320).image for c in columns]))
+    cv2.imwrite(str(path), np.vstack(rows), [cv2.IMWRITE_JPEG_QUALITY, 88])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--before", default=None, help="commit to compare against")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "look-quality.json")
+    parser.add_argument("--render-child", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.render_child is not None:
+        _render_child(args)
+        return
+
+    import torch  # noqa: PLC0415
+
+    from livecam.evaluation.identity import FaceEmbedder  # noqa: PLC0415
+    from livecam.evaluation.look import MeshReader  # noqa: PLC0415
+    from livecam.training.faces import load_faces  # noqa: PLC0415
+    from stylizer_quality import train_classifier  # noqa: PLC0415
+
+    torch.set_num_threads(2)
+    reader = MeshReader()
+    images, marks, names, n_held = still_faces(args.count, reader)
+    held = load_faces(CACHE, "holdout")
+    used = set(names)
+    others = np.array([i for i, n in enumerate(held.names) if str(n) not in used])
+    anime_held = np.load(CACHE / "anime-faces-holdout.npz")["images"]
+    classifier, accuracy = train_classifier(anime_held, held.images[others])
+    embedder = FaceEmbedder()
+    results: dict[str, Any] = {"held_out_faces": n_held, "test_photos": len(images) - n_held,
+                               "classifier_accuracy": accuracy}
+
+    outputs = {p: render(images, marks, p) for p in PRESETS}
+    runs = {f"now {p}": o for p, o in outputs.items()}
+    if args.before:
+        for p, o in render_before(args.before, images, marks).items():
+            runs[f"{args.before} {p}"] = o
+    for name, outs in runs.items():
+        results[name] = {
+            "held_out": measure_stills(images[:n_held], marks[:n_held], outs[:n_held], reader,
+                                       embedder, classifier),
+            "test_photos": measure_stills(images[n_held:], marks[n_held:], outs[n_held:],
+                                          reader, embedder, classifier)}
+        print(name, json.dumps(results[name]), flush=True)
+    for p in PRESETS:
+        results[f"now {p}"]["video"] = {clip: measure_video(DATA / "videos" / clip, p, reader)
+                                        for clip in CLIPS}
+        print(p, json.dumps(results[f"now {p}"]["video"]), flush=True)
+
+    pick = list(range(0, n_held, max(1, n_held // 6)))[:6] + list(range(n_held, len(images)))[:4]
+    columns = [[images[i] for i in pick]]
+    if args.before:
+        columns.append([runs[f"{args.before} fairy-tale"][i] for i in pick])
+    columns += [[outputs[p][i] for i in pick] for p in PRESETS]
+    contact_sheet([images[i] for i in pick], [marks[i] for i in pick], columns,
+                  args.out.with_name("look-contact-sheet.jpg"))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1))
+    reader.close()
+
+
+if __name__ == "__main__":
+    main()

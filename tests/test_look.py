@@ -1,0 +1,144 @@
+"""The live look's stages: the smooth eye bulge, warp fields, guided upsampling, mesh
+shading and drawn eyes, on a real tracked face."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from livecam.evaluation.look import eye_opening, eye_sharpness, iris_position
+from livecam.frame import Frame
+from livecam.geometry.align import align_face
+from livecam.geometry.eye_bulge import EyeBulge, eye_bulges
+from livecam.geometry.mesh_raster import interpolate, interpolate_reference, warp_field
+from livecam.look.eyes import EyeSettings, draw_eyes
+from livecam.look.masks import face_masks
+from livecam.look.shading import normal_map, shade
+from livecam.look.upsample import guided_upsample
+from livecam.sources.demo import DemoSource
+from livecam.tracking import mesh_regions as regions
+from livecam.tracking.mediapipe_mesh import MediaPipeTracker
+from livecam.tracking.mesh_topology import TRIANGLES
+from livecam.tracking.settings import TrackingSettings
+
+
+@pytest.fixture(scope="module")
+def aligned():
+    image = DemoSource(640, 360, realtime=False).render(1.3)
+    tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
+    (face,) = tracker.track(Frame(image, 0, 0.0))
+    tracker.close()
+    crop = align_face(image, face.landmarks, 256)
+    scale = float(np.sqrt(abs(np.linalg.det(crop.to_crop[:, :2]))))
+    return crop, face.landmarks[:, 2] * scale
+
+
+def test_numba_interpolation_matches_the_numpy_reference(aligned):
+    crop, _ = aligned
+    tris = np.asarray(TRIANGLES, np.int32)
+    values = np.random.default_rng(0).uniform(-1, 1, (len(crop.landmarks), 3)).astype(
+        np.float32)
+    fast, covered = interpolate((128, 128), crop.landmarks * 0.5, tris, values)
+    slow = interpolate_reference((128, 128), crop.landmarks * 0.5, tris, values)
+    inside = covered > 0
+    assert inside.mean() > 0.2
+    assert np.abs(fast - slow)[inside].max() < 1e-4
+
+
+def test_a_warp_field_without_moves_is_the_identity(aligned):
+    crop, _ = aligned
+    tris = np.asarray(TRIANGLES, np.int32)
+    field = warp_field((64, 64), crop.landmarks / 4, crop.landmarks / 4, tris)
+    xs, ys = np.meshgrid(np.arange(64), np.arange(64))
+    assert np.abs(field[..., 0] - xs).max() < 1e-3 and np.abs(field[..., 1] - ys).max() < 1e-3
+
+
+@pytest.mark.parametrize("factor", [1.2, 1.6])
+def test_the_eye_bulge_is_monotonic_and_inverts(factor):
+    bulge = EyeBulge(np.array([50.0, 50.0]), np.array([1.0, 0.0]), 10.0, 14.0, factor)
+    ray = np.column_stack([np.linspace(50, 100, 400), np.full(400, 50.0)])
+    sampled = bulge.source_of(ray)[:, 0]
+    assert np.all(np.diff(sampled) > 0)               # no fold anywhere along the ray
+    assert sampled[0] == pytest.approx(50.0)
+    assert sampled[-1] == pytest.approx(100.0)        # past the fall-off nothing moves
+    inside = np.array([[55.0, 52.0]])
+    assert np.allclose(bulge.source_of(bulge.destination_of(inside)), inside, atol=1e-6)
+    assert np.allclose(bulge.destination_of(inside), 50 + (inside - 50) * factor, atol=1e-6)
+
+
+def test_an_eye_turned_away_is_enlarged_in_its_own_proportions(aligned):
+    crop, depth = aligned
+    squashed = crop.landmarks.copy()
+    eye = list(regions.LEFT_EYE_LOOP)
+    centre = squashed[eye].mean(axis=0)
+    squashed[eye, 0] = centre[0] + (squashed[eye, 0] - centre[0]) * 0.5
+    far_z = depth.copy()
+    far_z[263] += 0.8 * np.linalg.norm(squashed[263] - squashed[362])
+    near, far = eye_bulges(squashed, 1.5, far_z)
+    assert far.radius_along < far.radius_across
+    assert near.radius_along == pytest.approx(near.radius_across, rel=0.2)
+
+
+def test_guided_upsampling_keeps_the_camera_edges_and_the_networks_colour():
+    import cv2
+
+    image = DemoSource(1280, 720, realtime=False).render(1.3)
+    big = cv2.resize(image[100:612, 384:896], (256, 256), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(big, (128, 128), interpolation=cv2.INTER_AREA)
+    tint = np.array([30, 0, -20])
+    styled = np.clip(small.astype(int) + tint, 0, 255).astype(np.uint8)
+    truth = np.clip(big.astype(int) + tint, 0, 255)   # the same look applied at full size
+    out = guided_upsample(small, styled, big)
+    plain = cv2.resize(styled, (256, 256), interpolation=cv2.INTER_LINEAR)
+
+    def error(a):
+        return float(np.mean((a.astype(float) - truth) ** 2))
+
+    assert error(out) < 0.6 * error(plain)
+    assert guided_upsample(small, styled, small) is styled
+
+
+def test_normals_face_the_camera_and_shading_zero_changes_nothing(aligned):
+    crop, depth = aligned
+    normals, cover = normal_map(crop.landmarks, depth, 256)
+    nose = crop.landmarks[1, :2].astype(int)
+    assert cover[nose[1], nose[0]] > 0.9
+    assert normals[nose[1], nose[0], 2] > 0.8
+    _, skin = face_masks((256, 256), crop.landmarks)
+    assert shade(crop.image, crop.landmarks, depth, 0.0, skin) is crop.image
+    lit = shade(crop.image, crop.landmarks, depth, 1.0, skin)
+    assert np.abs(lit.astype(int) - crop.image.astype(int)).mean() > 1.0
+
+
+def test_drawn_eyes_follow_the_iris_and_close_with_the_lids(aligned):
+    crop, _ = aligned
+    settings = EyeSettings(draw=True)
+    drawn = draw_eyes(crop.image, crop.landmarks, settings)
+    assert eye_sharpness(drawn, crop.landmarks) > eye_sharpness(crop.image, crop.landmarks)
+    # gaze: move the iris landmarks sideways and the drawn pupil moves with them
+    look = crop.landmarks.copy()
+    width = np.linalg.norm(look[33] - look[133])
+    for c in (regions.RIGHT_IRIS_CENTER, regions.LEFT_IRIS_CENTER):
+        look[c:c + 5, 0] += 0.2 * width
+    assert iris_position(look) > iris_position(crop.landmarks)
+    moved = draw_eyes(crop.image, look, settings)
+
+    def darkest_x(image):
+        x0, x1 = int(look[33, 0]), int(look[133, 0])
+        y = int(look[regions.RIGHT_IRIS_CENTER, 1])
+        row = image[y - 1:y + 2, x0:x1].astype(int).sum(axis=(0, 2))
+        return x0 + int(np.argmin(row))
+
+    assert darkest_x(moved) - darkest_x(drawn) > 0.1 * width
+    # a blink: the lids meet, no white is drawn
+    closed = crop.landmarks.copy()
+    for loop in (regions.RIGHT_EYE_LOOP, regions.LEFT_EYE_LOOP):
+        pts = list(loop)
+        closed[pts, 1] = closed[pts, 1].mean()
+    assert eye_opening(closed) < 0.01
+    shut = draw_eyes(crop.image, closed, settings)
+    box = crop.image[int(closed[159, 1]) - 2:int(closed[159, 1]) + 3,
+                     int(closed[33, 0]):int(closed[133, 0])]
+    drawn_box = shut[int(closed[159, 1]) - 2:int(closed[159, 1]) + 3,
+                     int(closed[33, 0]):int(closed[133, 0])]
+    assert drawn_box.mean() <= box.mean() + 2   # a dark lash line, never a white eye
