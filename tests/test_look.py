@@ -12,7 +12,6 @@ from livecam.geometry.align import align_face
 from livecam.geometry.eye_bulge import EyeBulge, eye_bulges
 from livecam.geometry.mesh_raster import interpolate, interpolate_reference, warp_field
 from livecam.look.eyes import EyeSettings, draw_eyes
-from livecam.look.masks import face_masks
 from livecam.look.shading import normal_map, shade
 from livecam.look.upsample import guided_upsample
 from livecam.sources.demo import DemoSource
@@ -104,9 +103,8 @@ def test_normals_face_the_camera_and_shading_zero_changes_nothing(aligned):
     nose = crop.landmarks[1, :2].astype(int)
     assert cover[nose[1], nose[0]] > 0.9
     assert normals[nose[1], nose[0], 2] > 0.8
-    _, skin = face_masks((256, 256), crop.landmarks)
-    assert shade(crop.image, crop.landmarks, depth, 0.0, skin) is crop.image
-    lit = shade(crop.image, crop.landmarks, depth, 1.0, skin)
+    assert shade(crop.image, crop.landmarks, depth, 0.0) is crop.image
+    lit = shade(crop.image, crop.landmarks, depth, 1.0)
     assert np.abs(lit.astype(int) - crop.image.astype(int)).mean() > 1.0
 
 

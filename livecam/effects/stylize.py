@@ -23,12 +23,12 @@ from livecam.adapt.ladder import round_to_step
 from livecam.effects.temporal import FlickerFilter
 from livecam.errors import PresetError
 from livecam.frame import Face, Frame, FrameBGR, Points
-from livecam.geometry.align import Affine, align_face, crop_scale, crop_transform
-from livecam.geometry.face_shape import FaceReshaper, ShapeSettings, remap
+from livecam.geometry.align import Affine, crop_scale, crop_transform
+from livecam.geometry.face_shape import FaceReshaper, ShapeSettings
+from livecam.geometry.mesh_raster import Field
 from livecam.inference.device_profile import PROVIDERS, choose, session_providers
 from livecam.inference.onnx_model import ImageModel
 from livecam.look.eyes import EyeSettings, draw_eyes, iris_colour
-from livecam.look.masks import face_masks
 from livecam.look.shading import shade
 from livecam.look.upsample import guided_upsample
 from livecam.tracking.mesh_topology import FACE_OVAL
@@ -37,6 +37,7 @@ from livecam.tracking.segmentation import PersonSegmenter
 log = logging.getLogger("livecam.stylize")
 
 HEAD_SCALE = 1.3   # paste mask: the face oval grown about its centre to take in hair and ears
+PLAN_SIDE = 128    # the reshaping warp is smooth: planned at this side, applied at any
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,25 +183,30 @@ class StylizeEffect:
         affines."""
         side = self.resolution
         big = self._finish_side(face)
-        aligned = align_face(source, face.landmarks, big)
-        k = side / big
-        depth = face.landmarks[:, 2] * crop_scale(aligned.to_crop)
-        small_marks = (aligned.landmarks + 0.5) * k - 0.5
-        field, moved = self._reshaper.plan(small_marks, side, depth * k)
-        crop = aligned.image if field is None else remap(aligned.image, field)
-        moved = (moved + 0.5) / k - 0.5
+        to_crop = crop_transform(face.landmarks, big)
+        to_frame = cv2.invertAffineTransform(to_crop)
+        marks = face.landmarks[:, :2] @ to_crop[:, :2].T + to_crop[:, 2]
+        depth = face.landmarks[:, 2] * crop_scale(to_crop)
+        # the warp is smooth: planned on a small copy, then cut from the frame in one pass
+        plan = min(side, PLAN_SIDE)
+        k = plan / big
+        field, moved = self._reshaper.plan(((marks + 0.5) * k - 0.5).astype(np.float32), plan,
+                                           (depth * k).astype(np.float32))
+        crop = _cut(source, to_frame, big, field)
+        moved = ((moved[:, :2] + 0.5) / k - 0.5).astype(np.float32)
         small = crop if big == side else cv2.resize(crop, (side, side),
                                                      interpolation=cv2.INTER_AREA)
         styled = self._flicker.apply(face.face_id, small, self.model.run(small))
         painted = guided_upsample(small, styled, crop)
         if self.settings.shading > 0:
-            _, skin = face_masks((big, big), moved)
-            painted = shade(painted, moved, depth, self.settings.shading, skin)
+            painted = shade(painted, moved, depth, self.settings.shading)
         if self.settings.eyes.draw:
-            painted = draw_eyes(painted, moved, self.settings.eyes,
-                                iris_colour(aligned.image, aligned.landmarks))
+            painted = draw_eyes(painted, moved, self.settings.eyes, iris_colour(crop, moved))
         painted = _mix(crop, painted, self.settings.strength)
-        return painted, head_mask(moved, big), aligned.to_crop, aligned.to_frame()
+        mask = head_mask(moved * (side / big), side)
+        if big != side:
+            mask = cv2.resize(mask, (big, big), interpolation=cv2.INTER_LINEAR)
+        return painted, mask, to_crop, to_frame
 
     def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
         # the background pass runs on the second core while the faces are painted here
@@ -230,6 +236,19 @@ class StylizeEffect:
         if self._segmenter is not None:
             self._segmenter.close()
             self._segmenter = None
+
+
+def _cut(source: FrameBGR, to_frame: Affine, side: int, field: Field | None) -> FrameBGR:
+    """The `side` crop of the frame, through the reshaping warp field when there is one."""
+    if field is None:
+        return cv2.warpAffine(source, cv2.invertAffineTransform(to_frame), (side, side),
+                              flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # the field's crop positions, scaled to this side and taken to the frame while small
+    k = side / field.shape[0]
+    crop_xy = (field + 0.5) * k - 0.5
+    frame_xy = crop_xy @ to_frame[:, :2].T.astype(np.float32) + to_frame[:, 2].astype(np.float32)
+    full = cv2.resize(frame_xy, (side, side), interpolation=cv2.INTER_LINEAR)
+    return cv2.remap(source, full, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def _person_in_crop(person: tuple[npt.NDArray[np.float32], float], to_crop: Affine,

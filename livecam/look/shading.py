@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from livecam.frame import FrameBGR, Points
 from livecam.geometry.mesh_raster import interpolate
+from livecam.look.masks import face_masks
 from livecam.tracking import mesh_regions as regions
 from livecam.tracking.mesh_topology import TRIANGLES
 
@@ -24,6 +25,7 @@ KEY = np.array([-0.45, -0.55, 0.70])       # view space: x right, y down, z towa
 FILL = np.array([0.65, -0.05, 0.76])
 WRAP = 0.45                                # how far the key light wraps past the terminator
 WARM = np.array([0.55, 0.62, 1.0], np.float32)   # BGR tint where the light turns away
+GAIN_ONE = 128                             # a gain of 1 in the 8-bit gain map
 NORMAL_SIDE = 96                           # normals are smooth: rasterised small, resized
 
 
@@ -63,38 +65,58 @@ def _unit(v: npt.NDArray[np.float64]) -> Float:
 
 
 def shade(image: FrameBGR, landmarks: Points, depth: npt.NDArray[np.float32],
-          strength: float, skin: Float) -> FrameBGR:
+          strength: float, side: int = 128) -> FrameBGR:
     """Re-light the face of an aligned crop.
 
+    The light is smooth, so it is worked out on a `side`-pixel copy as a gain and an offset
+    per pixel and colour, and only those are applied at the crop's own resolution.
+
     Args:
-        image: The stylised crop.
-        landmarks: Its mesh in crop pixels (after any reshaping).
-        depth: The mesh's z in crop pixels.
+        image: The stylised crop (any square size).
+        landmarks: Its mesh in the crop's pixels (after any reshaping).
+        depth: The mesh's z in the crop's pixels.
         strength: 0 leaves the image alone, 1 is the full character lighting.
-        skin: Where to re-light (1 on the skin, 0 on eyes, brows, hair and background).
+        side: Resolution of the light maps.
     """
     if strength <= 0:
         return image
-    side = image.shape[0]
+    big = image.shape[0]
+    k = side / big
+    marks = (landmarks[:, :2] + 0.5) * k - 0.5
+    small = cv2.resize(image, (side, side), interpolation=cv2.INTER_AREA)
+    gain, offset = _light_maps(small, marks, depth * k, strength)
+    size = (big, big)
+    # 8-bit maps (gain in 1/128 steps) and saturating 8-bit arithmetic at full resolution
+    gain8 = cv2.resize(np.clip(gain * GAIN_ONE + 0.5, 0, 255).astype(np.uint8), size,
+                       interpolation=cv2.INTER_LINEAR)
+    offset8 = cv2.resize(np.clip(offset + 0.5, 0, 255).astype(np.uint8), size,
+                         interpolation=cv2.INTER_LINEAR)
+    return cv2.add(cv2.multiply(image, gain8, scale=1.0 / GAIN_ONE), offset8)
+
+
+def _light_maps(small: FrameBGR, landmarks: Points, depth: npt.NDArray[np.float32],
+                strength: float) -> tuple[Float, Float]:
+    """Per-pixel gain and offset (0–255 units) that re-light `small`."""
+    side = small.shape[0]
     normals, cover = normal_map(landmarks, depth, side)
-    img = image.astype(np.float32) * (1.0 / 255.0)
+    _, skin = face_masks((side, side), landmarks)
+    img = small.astype(np.float32) * (1.0 / 255.0)
     lum = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
     # flatten the photo's own light: brightness over its broad blur, inside the face
     broad = cv2.GaussianBlur(lum, (0, 0), side / 14) + 0.02
-    level = float(np.average(broad, weights=cover + 1e-6))
-    flat = img * np.clip(level / broad, 0.6, 1.6)[..., None]
+    weights = cover + 1e-6
+    flat = np.clip(float(np.average(broad, weights=weights)) / broad, 0.6, 1.6)
     key = np.clip((normals @ _unit(KEY) + WRAP) / (1 + WRAP), 0.0, 1.0)
     fill = np.clip(normals @ _unit(FILL), 0.0, 1.0)
     light = 0.62 + 0.5 * key + 0.12 * fill
-    light /= float(np.average(light, weights=cover + 1e-6))
+    light /= float(np.average(light, weights=weights))
     warm = WARM + (1.0 - WARM) * np.sqrt(key)[..., None]   # warm where the light turns away
-    lit = flat * light[..., None] * warm
     rim = np.clip(1.0 - normals[..., 2], 0.0, 1.0) ** 3
-    lit = lit + (0.35 * rim)[..., None] * np.array([0.85, 0.9, 1.0], np.float32)
     a = (strength * cover * skin)[..., None]
-    gloss = (0.45 * strength * _lip_gloss(normals, landmarks, side))[..., None]
-    out = img * (1 - a) + lit * a + gloss
-    return np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    gain = (1.0 - a) + a * (flat * light)[..., None] * warm
+    offset = a * (0.35 * 255.0 * rim)[..., None] * np.array([0.85, 0.9, 1.0], np.float32)
+    offset = offset + (0.45 * 255.0 * strength * _lip_gloss(normals, landmarks, side))[..., None]
+    return gain.astype(np.float32), offset.astype(np.float32)
 
 
 def _lip_gloss(normals: Float, landmarks: Points, side: int) -> Float:

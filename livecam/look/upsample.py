@@ -5,7 +5,8 @@ the network's output up would blur it. Instead, a local affine colour model (out
 input brightness + b, per channel, fitted over small windows of the low-resolution pair, as in
 He and Sun's fast guided filter) is upsampled and applied to the full-resolution crop: edges
 come from the camera at its own resolution, colour and tone from the network, and where the
-network smoothed the skin the fitted gain is low, so pores stay smoothed.
+network smoothed the skin the fitted gain is low, so pores stay smoothed. The gain is fitted on
+brightness only: edges are brightness, and one grey layer is cheap at full resolution.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ def guided_upsample(low_in: FrameBGR, low_out: FrameBGR, high_in: FrameBGR, radi
     """`low_out` (the stylised `low_in`) carried over to `high_in`, the same crop at a higher
     resolution.
 
+    With the fitted gain `a` and offset `b`, a × full-resolution brightness + b equals the
+    upscaled output plus `a` × the detail the low resolution lost, which is how it is computed:
+    one grey detail layer added to the upscaled output with saturating 8-bit arithmetic.
+
     Args:
         low_in: The network's input.
         low_out: The network's output, same size.
@@ -43,15 +48,17 @@ def guided_upsample(low_in: FrameBGR, low_out: FrameBGR, high_in: FrameBGR, radi
     if high_in.shape[:2] == low_in.shape[:2]:
         return low_out
     guide = _grey(low_in)
-    target = low_out.astype(np.float32) * (1.0 / 255.0)
+    target = _grey(low_out)
     mean_i = _box(guide, radius)
-    mean_p = _box(target, radius)
-    corr = _box(target * guide[..., None], radius)
+    cov = _box(target * guide, radius) - _box(target, radius) * mean_i
     var = _box(guide * guide, radius) - mean_i * mean_i
-    a = (corr - mean_p * mean_i[..., None]) / (var + eps)[..., None]
-    b = mean_p - a * mean_i[..., None]
+    gain_low = _box(cov / (var + eps), radius)
     size = (high_in.shape[1], high_in.shape[0])
-    a_hi = cv2.resize(_box(a, radius), size, interpolation=cv2.INTER_LINEAR)
-    b_hi = cv2.resize(_box(b, radius), size, interpolation=cv2.INTER_LINEAR)
-    out = a_hi * _grey(high_in)[..., None] + b_hi
-    return np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    gain = cv2.resize(gain_low, size, interpolation=cv2.INTER_LINEAR)
+    grey = cv2.cvtColor(high_in, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    grey -= cv2.resize(guide, size, interpolation=cv2.INTER_LINEAR) * 255.0
+    grey *= gain
+    up = cv2.resize(low_out, size, interpolation=cv2.INTER_LINEAR)
+    lighter = cv2.merge([cv2.convertScaleAbs(np.maximum(grey, 0.0))] * 3)
+    darker = cv2.merge([cv2.convertScaleAbs(np.minimum(grey, 0.0))] * 3)
+    return cv2.subtract(cv2.add(up, lighter), darker)
