@@ -13,10 +13,11 @@ output, and from the two:
   anime (the classifier sees the aligned face crop, as it was trained).
 Faces: 200 held-out aligned crops (identities never trained on), each scaled ×2 to 512 px so
 the face covers about 300 px, as in a 720p webcam frame; and the shared test photos at their
-own resolution. On video (three shared clips, 90 frames each): flicker (face-box change over
-the input's); on the fast-expression clip the eye-sharpness ratio on the fastest-moving tenth of
-frames against the stillest tenth (smear); and how eye opening, mouth opening and iris position
-on the output follow the input (Pearson r).
+own resolution. On video (four shared clips, up to 300 frames each: d9 has strong expressions
+and blinks, d10 and d0 sideways looks): flicker (face-box change over the input's); the
+eye-sharpness ratio on the fastest-moving tenth of frames against the stillest tenth (smear);
+and how eye opening, mouth opening and each iris's position in its eye on the output follow
+the input (Pearson r, with the input's and the output's ranges).
 
     python benchmarks/look_quality.py [--count 200] [--before e1e8fd7]
 
@@ -43,8 +44,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CACHE = ROOT / "training" / "cache"
 DATA = Path(os.environ.get("LIVECAM_DATA", ROOT.parent / "shared" / "data"))
-CLIPS = ("liveportrait_d9.mp4", "liveportrait_d10.mp4", "sadtalker_WDA_KatieHill_000.mp4")
-FAST_CLIP = "liveportrait_d9.mp4"
+CLIPS = ("liveportrait_d9.mp4", "liveportrait_d10.mp4", "sadtalker_WDA_KatieHill_000.mp4",
+         "liveportrait_d0.mp4")
 PRESETS = ("fairy-tale", "anime")
 
 
@@ -149,11 +150,11 @@ def measure_stills(images: list[np.ndarray], marks: list[np.ndarray],
             "called_anime": anime_share(classifier, np.stack(crops))}
 
 
-def measure_video(clip: Path, preset: str, reader: Any, frames: int = 90) -> dict[str, Any]:
+def measure_video(clip: Path, preset: str, reader: Any, frames: int = 300) -> dict[str, Any]:
     """Flicker, smear and how blinks, gaze and the mouth follow, on one clip."""
     from livecam.effects.stylize import StylizeEffect  # noqa: PLC0415
     from livecam.evaluation.look import (eye_opening, eye_sharpness,  # noqa: PLC0415
-                                         inter_ocular, iris_position, mouth_opening)
+                                         inter_ocular, iris_positions, mouth_opening)
     from livecam.evaluation.metrics import frame_change  # noqa: PLC0415
     from livecam.frame import Frame  # noqa: PLC0415
     from livecam.preset import load_preset  # noqa: PLC0415
@@ -191,7 +192,8 @@ def measure_video(clip: Path, preset: str, reader: Any, frames: int = 90) -> dic
                 sharp.append(eye_sharpness(out, got) / max(eye_sharpness(image, raw), 1e-6))
                 follow["eye"].append((eye_opening(raw), eye_opening(got)))
                 follow["mouth"].append((mouth_opening(raw), mouth_opening(got)))
-                follow["iris"].append((iris_position(raw), iris_position(got)))
+                for a, b in zip(iris_positions(raw), iris_positions(got)):
+                    follow["iris"].append((a, b))
         prev_in, prev_out, prev_lm = image, out, lm
     tracker.close()
     effect.close()

@@ -317,3 +317,33 @@ def test_a_microphone_in_front_of_the_face_stays_in_front_with_objects_on(portra
 def test_occluder_setting_is_checked():
     with pytest.raises(PresetError, match="hands\\+objects"):
         FaceSwapSettings(occluders="mic")
+
+
+def test_the_streamers_own_eyes_look_where_they_look(data_dir, portrait):
+    """The enrolled portrait looks straight ahead; on a target glancing sideways the swapped
+    face's irises (MediaPipe on the output) follow the target's, unless keep_eyes is off."""
+    from livecam.evaluation.look import MeshReader, iris_positions
+    from livecam.sources.video import VideoFileSource
+
+    clip = data_dir / "videos" / "liveportrait_d10.mp4"
+    if not clip.is_file():
+        pytest.skip(f"needs the shared clip {clip}")
+    source = VideoFileSource(clip, realtime=False)
+    tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
+    for i in range(110):   # frame 109: a sideways look, irises a fifth of an eye off centre
+        image = source.read()
+        faces = tracker.track(Frame(image, i, i / 30))
+    tracker.close()
+    save_face(enroll([portrait], "me")[0])
+    reader = MeshReader()
+    target = np.array(iris_positions(reader.read(image)))
+    assert target.mean() > 0.15
+    error = {}
+    for keep in (True, False):
+        effect = FaceSwapEffect(FaceSwapSettings(faces=("me",), keep_eyes=keep, steady=0,
+                                                 occluders="off"))
+        out = effect.apply(Frame(image, 0, 0.0), faces)
+        effect.close()
+        error[keep] = float(np.abs(np.array(iris_positions(reader.read(out))) - target).max())
+    reader.close()
+    assert error[True] < 0.1 < error[False]

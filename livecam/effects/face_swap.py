@@ -34,6 +34,7 @@ from livecam.swap.enroll import SIDE
 from livecam.swap.detail import restore_detail
 from livecam.swap.faces_store import EnrolledFace, list_faces, load_face
 from livecam.swap.fusion_input import plain_paste, target_context
+from livecam.swap.interiors import iris_chroma, keep_interiors
 from livecam.swap.occluders import hand_mask, object_mask
 from livecam.swap.regions import Mask, skin_mask, swap_mask
 from livecam.tracking.mesh_regions import FILLED_TRIANGLES
@@ -55,6 +56,7 @@ class FaceSwapSettings:
         ids: Only these tracked face ids (empty: no restriction).
         shape: 0–1, how far the target's face shape moves toward the source's.
         keep_mouth: An open mouth shows the target's own teeth and tongue.
+        keep_eyes: The eyes are the target's own (gaze, blinks), in the source's iris colour.
         occluders: "hands": a hand in front of the face stays in front (MediaPipe hands on
             the second core, 4.6–6.8 ms a frame on average); "objects": a microphone, mug
             or other non-skin object entering the face from its edge stays in front (by
@@ -79,6 +81,7 @@ class FaceSwapSettings:
     ids: tuple[int, ...] = ()
     shape: float = 0.7
     keep_mouth: bool = True
+    keep_eyes: bool = True
     occluders: str = "hands"
     colour: bool = True
     detail: float = 0.8
@@ -125,6 +128,7 @@ class FaceSwapEffect:
         self.sources = [load_face(n) for n in names]
         self._shapes = [ShapeTransfer(f.landmarks, SIDE) for f in self.sources]
         self._source_skin = [skin_mask(f.landmarks, SIDE) for f in self.sources]
+        self._iris = [iris_chroma(f.image, f.landmarks) for f in self.sources]
         self.current = 0
         self.model: FusionModel | None = None
         if settings.fusion != "off":
@@ -181,6 +185,7 @@ class FaceSwapEffect:
             self.sources.append(face)
             self._shapes.append(ShapeTransfer(face.landmarks, SIDE))
             self._source_skin.append(skin_mask(face.landmarks, SIDE))
+            self._iris.append(iris_chroma(face.image, face.landmarks))
         self.current = [f.name for f in self.sources].index(face.name)
 
     def next_face(self) -> str:
@@ -210,17 +215,22 @@ class FaceSwapEffect:
                                                self.settings.shape) / scale
         warped, _ = warp_mesh(src.image, src.landmarks[:, :2], dst, FILLED_TRIANGLES,
                               out=np.zeros((side, side, 3), np.uint8))
-        mask = swap_mask(dst, side, self.settings.keep_mouth)
+        # the mouth is not cut out: its interior is the target's own inside the worn face
+        mask = swap_mask(dst, side, keep_mouth=False)
         skin = skin_mask(landmarks, side)   # for the colour transfer and the object test
         if self.settings.colour:
             warped = match_colour(warped, crop, self._source_skin_at(side), skin)
+        warped = keep_interiors(warped, crop, landmarks, dst, self.settings.keep_eyes,
+                                self.settings.keep_mouth, self._iris[self.current])
         if self.model is not None:
             fused = self.model.run(target_context(crop, mask), warped, mask)
             fused = restore_detail(fused, warped, mask, self.settings.detail)
         else:
             fused = plain_paste(crop, warped, mask)
         if self._objects:   # out of the paste only: the model saw the whole face
-            mask = mask * (1.0 - object_mask(crop, landmarks, skin))
+            keep = object_mask(crop, landmarks, skin)
+            # where the object is all but certain, nothing is pasted, not even a resampled copy
+            mask = np.where(keep > 0.97, 0.0, mask * (1.0 - keep)).astype(np.float32)
         return fused, mask
 
     def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:

@@ -35,9 +35,10 @@ def mouth_opening(landmarks: Points) -> float:
                                                                 1e-6)
 
 
-def iris_position(landmarks: Points) -> float:
-    """Mean iris offset from each eye's corner midpoint along the corner line, in eye widths
-    (0 straight ahead; the sign follows the image's x)."""
+def iris_positions(landmarks: Points) -> tuple[float, float]:
+    """Each iris's offset from its eye's corner midpoint along the corner line, in eye widths
+    (0 straight ahead; the sign follows the image's x), right eye then left: both move the
+    same way for a sideways look and opposite ways for crossed eyes."""
     offsets = []
     for (a, b), iris in (((33, 133), regions.RIGHT_IRIS_CENTER),
                          ((362, 263), regions.LEFT_IRIS_CENTER)):
@@ -46,7 +47,12 @@ def iris_position(landmarks: Points) -> float:
         width = float(np.linalg.norm(axis))
         mid = (p + q) / 2
         offsets.append(float((landmarks[iris, :2] - mid) @ axis) / max(width ** 2, 1e-6))
-    return float(np.mean(offsets))
+    return offsets[0], offsets[1]
+
+
+def iris_position(landmarks: Points) -> float:
+    """Both irises' mean offset (see `iris_positions`): where the face looks, sideways."""
+    return float(np.mean(iris_positions(landmarks)))
 
 
 def eye_sharpness(image: FrameBGR, landmarks: Points) -> float:

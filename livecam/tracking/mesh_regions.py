@@ -30,11 +30,12 @@ LEFT_EYE_LOOP: tuple[int, ...] = (362, 398, 384, 385, 386, 387, 388, 466, 263, 2
                                   374, 380, 381, 382)
 
 
-def _fan(loop: tuple[int, ...]) -> list[tuple[int, int, int]]:
+def fan(loop: tuple[int, ...]) -> list[tuple[int, int, int]]:
+    """Triangles filling an ordered loop of landmarks (a fan from its first point)."""
     return [(loop[0], loop[i], loop[i + 1]) for i in range(1, len(loop) - 1)]
 
 
 # the mesh's own triangles leave the eyes and the mouth open; warps that move the eyes or
 # the mouth must carry what lies inside them too
-FILLED_TRIANGLES = np.asarray(list(TRIANGLES) + _fan(RIGHT_EYE_LOOP) + _fan(LEFT_EYE_LOOP)
-                              + _fan(INNER_LIPS), np.int32)
+FILLED_TRIANGLES = np.asarray(list(TRIANGLES) + fan(RIGHT_EYE_LOOP) + fan(LEFT_EYE_LOOP)
+                              + fan(INNER_LIPS), np.int32)
