@@ -45,7 +45,7 @@ from livecam.frame import Face, Frame  # noqa: E402
 from livecam.geometry.mesh_warp import warp_mesh  # noqa: E402
 from livecam.swap.enroll import _detect, examine  # noqa: E402
 from livecam.swap.faces_store import load_face, save_face  # noqa: E402
-from livecam.swap.regions import mouth_open_ratio  # noqa: E402
+from livecam.tracking.openness import mouth_open_ratio  # noqa: E402
 from livecam.tracking.mesh_regions import FILLED_TRIANGLES  # noqa: E402
 from livecam.tracking.mediapipe_mesh import MediaPipeTracker  # noqa: E402
 from livecam.tracking.mesh_regions import INNER_LIPS  # noqa: E402

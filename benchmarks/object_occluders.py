@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from livecam.frame import Frame  # noqa: E402
 from livecam.geometry.align import align_face  # noqa: E402
 from livecam.swap.occluders import object_mask  # noqa: E402
-from livecam.swap.regions import face_region  # noqa: E402
+from livecam.compositing.masks import face_region  # noqa: E402
 from livecam.tracking.mediapipe_mesh import MediaPipeTracker  # noqa: E402
 from livecam.tracking.settings import TrackingSettings  # noqa: E402
 from test_face_swap import _hold_microphone  # noqa: E402

@@ -17,7 +17,6 @@ from livecam.frame import Frame, HeadPose
 from livecam.sources.demo import DemoSource
 from livecam.swap.enroll import enroll, examine
 from livecam.swap.faces_store import faces_dir, list_faces, load_face, save_face
-from livecam.swap.regions import mouth_open_ratio, swap_mask
 from livecam.tracking.mediapipe_mesh import MediaPipeTracker
 from livecam.tracking.settings import TrackingSettings
 
@@ -138,23 +137,6 @@ def test_an_unknown_face_lists_the_enrolled_ones(portrait):
 def test_no_enrolled_face_is_explained():
     with pytest.raises(PresetError, match="no face is enrolled yet"):
         FaceSwapEffect(FaceSwapSettings(fusion="off"))
-
-
-def test_an_open_mouth_keeps_its_own_interior():
-    marks = np.zeros((478, 2), np.float32)
-    from livecam.tracking.mesh_regions import INNER_LIPS
-    from livecam.tracking.mesh_topology import FACE_OVAL
-
-    angles = np.linspace(0, 2 * np.pi, len(FACE_OVAL), endpoint=False)
-    marks[list(FACE_OVAL)] = np.stack([128 + 90 * np.cos(angles), 128 + 110 * np.sin(angles)], 1)
-    lips = np.linspace(0, 2 * np.pi, len(INNER_LIPS), endpoint=False)
-    marks[list(INNER_LIPS)] = np.stack([128 + 40 * np.cos(lips), 180 + 20 * np.sin(lips)], 1)
-    marks[78], marks[308], marks[13], marks[14] = (88, 180), (168, 180), (128, 160), (128, 200)
-    assert mouth_open_ratio(marks) > 0.3
-    open_mask = swap_mask(marks, 256)
-    shut_mask = swap_mask(marks, 256, keep_mouth=False)
-    assert open_mask[180, 128] < 0.05 and shut_mask[180, 128] > 0.95
-    assert open_mask[110, 128] > 0.95
 
 
 def test_a_hand_in_front_of_the_face_stays_in_front(data_dir):

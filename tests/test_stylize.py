@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from livecam.effects.stylize import StylizeEffect, StylizeSettings, head_mask
+from livecam.effects.stylize import StylizeEffect, StylizeSettings
 from livecam.errors import PresetError
 from livecam.frame import Frame
 from livecam.geometry.align import align_face
@@ -71,17 +71,6 @@ def test_resolution_knob_rounds_to_a_multiple_of_32(demo_frames):
     assert (kept.resolution, kept.background_width) == (256, 0)
 
 
-def test_head_mask_is_feathered():
-    marks = np.zeros((478, 2), np.float32)
-    from livecam.tracking.mesh_topology import FACE_OVAL
-
-    angles = np.linspace(0, 2 * np.pi, len(FACE_OVAL), endpoint=False)
-    marks[list(FACE_OVAL)] = np.stack([128 + 50 * np.cos(angles), 128 + 60 * np.sin(angles)], 1)
-    mask = head_mask(marks, 256)
-    assert mask[128, 128] > 0.99 and mask[5, 5] < 0.01
-    assert 0.05 < mask[128, 128 + 65] < 0.95
-
-
 def test_bad_stylize_settings_are_explained():
     with pytest.raises(PresetError, match="face_side must be a multiple of 32"):
         StylizeSettings(face_side=200)
@@ -112,14 +101,6 @@ def test_every_face_of_a_group_is_stylised(data_dir):
 
 
 def test_the_paste_follows_the_persons_outline(demo_frames):
-    from livecam.effects.stylize import _person_in_crop
-
-    probability = np.zeros((144, 256), np.float32)
-    probability[:, :128] = 1.0                        # the person fills the left half
-    to_crop = np.array([[0.5, 0.0, 0.0], [0.0, 0.5, 0.0]])   # frame (512 wide) → crop
-    inside = _person_in_crop((probability, 0.5), to_crop, 256)
-    assert inside[50, 40] == 1.0 and inside[50, 200] == 0.0
-
     image, faces = demo_frames[-1]
     with_edge = StylizeEffect(StylizeSettings(hair_edge=True)).apply(Frame(image, 0, 0.0), faces)
     without = StylizeEffect(StylizeSettings(hair_edge=False)).apply(Frame(image, 0, 0.0), faces)

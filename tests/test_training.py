@@ -42,7 +42,7 @@ def _texture(img, where):
 
 
 def test_fairy_tale_renderer_smooths_the_skin_and_warms_it(faces):
-    from livecam.look.masks import face_masks
+    from livecam.compositing.masks import face_masks
 
     images, marks = faces
     out = render_fairy_tale(images[0], marks[0])
@@ -55,7 +55,7 @@ def test_fairy_tale_renderer_smooths_the_skin_and_warms_it(faces):
 
 
 def test_anime_renderer_is_high_key_with_flat_skin_and_inked_surroundings(faces):
-    from livecam.look.masks import face_masks
+    from livecam.compositing.masks import face_masks
     from livecam.render.anime import render_anime
 
     images, marks = faces

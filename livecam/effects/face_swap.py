@@ -21,7 +21,8 @@ import numpy as np
 import numpy.typing as npt
 
 from livecam.adapt.ladder import round_to_step
-from livecam.effects.stylize import _paste
+from livecam.compositing.masks import Mask, skin_mask, swap_mask
+from livecam.compositing.paste import paste_face
 from livecam.effects.temporal import FlickerFilter
 from livecam.errors import ModelError, PresetError
 from livecam.frame import Face, Frame, FrameBGR, Points
@@ -36,7 +37,6 @@ from livecam.swap.faces_store import EnrolledFace, list_faces, load_face
 from livecam.swap.fusion_input import plain_paste, target_context
 from livecam.swap.interiors import iris_chroma, keep_interiors
 from livecam.swap.occluders import hand_mask, object_mask
-from livecam.swap.regions import Mask, skin_mask, swap_mask
 from livecam.tracking.mesh_regions import FILLED_TRIANGLES
 from livecam.swap.shape import ShapeTransfer
 from livecam.tracking.hands import HandPoints, HandTracker
@@ -255,8 +255,7 @@ class FaceSwapEffect:
             if found:
                 mask = mask * (1.0 - hand_mask(found, face.landmarks, aligned.to_crop,
                                                self.resolution))
-            composite = cv2.blendLinear(fused, aligned.image, mask, 1.0 - mask)
-            _paste(out, composite, mask, aligned.to_frame())
+            paste_face(out, fused, mask, aligned.to_crop)
         return out
 
     def close(self) -> None:

@@ -12,17 +12,17 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 
 from livecam.adapt.ladder import round_to_step
+from livecam.compositing.masks import Mask, head_mask
+from livecam.compositing.paste import Person, paste_face
 from livecam.effects.temporal import FlickerFilter
 from livecam.errors import PresetError
-from livecam.frame import Face, Frame, FrameBGR, Points
+from livecam.frame import Face, Frame, FrameBGR
 from livecam.geometry.align import Affine, crop_scale, crop_transform
 from livecam.geometry.face_shape import FaceReshaper, ShapeSettings
 from livecam.geometry.mesh_raster import Field
@@ -31,12 +31,10 @@ from livecam.inference.onnx_model import ImageModel
 from livecam.look.eyes import EyeSettings, draw_eyes, iris_colour
 from livecam.look.shading import shade
 from livecam.look.upsample import guided_upsample
-from livecam.tracking.mesh_topology import FACE_OVAL
 from livecam.tracking.segmentation import PersonSegmenter
 
 log = logging.getLogger("livecam.stylize")
 
-HEAD_SCALE = 1.3   # paste mask: the face oval grown about its centre to take in hair and ears
 PLAN_SIDE = 128    # the reshaping warp is smooth: planned at this side, applied at any
 
 
@@ -114,16 +112,6 @@ class StylizeSettings:
             raise PresetError("stylize.threads must be 1 to 64 and stylize.max_faces 1 to 16")
 
 
-def head_mask(landmarks: Points, side: int) -> npt.NDArray[Any]:
-    """Feathered float mask of the head (face oval grown by HEAD_SCALE) in crop pixels."""
-    oval = landmarks[list(FACE_OVAL), :2]
-    centre = oval.mean(axis=0)
-    grown = centre + (oval - centre) * HEAD_SCALE
-    mask = np.zeros((side, side), np.float32)
-    cv2.fillPoly(mask, [np.round(grown).astype(np.int32)], 1.0, cv2.LINE_AA)
-    return cv2.GaussianBlur(mask, (0, 0), side / 24)
-
-
 class StylizeEffect:
     """Stylises frames with one of the project's style networks."""
 
@@ -152,8 +140,7 @@ class StylizeEffect:
         if self.settings.background_width:
             self.background_width = round_to_step(min(max(background_width, 128), 1024))
 
-    def _background(self, image: FrameBGR
-                    ) -> tuple[FrameBGR, tuple[npt.NDArray[np.float32], float] | None]:
+    def _background(self, image: FrameBGR) -> tuple[FrameBGR, Person | None]:
         person = self._segmenter.person(image) if self._segmenter is not None else None
         return self._paint_background(image), person
 
@@ -177,10 +164,9 @@ class StylizeEffect:
         in_frame = int(np.ceil(side / max(scale, 1e-6) / 16.0)) * 16
         return max(side, min(in_frame, self.settings.output_side))
 
-    def _paint_face(self, source: FrameBGR, face: Face
-                    ) -> tuple[FrameBGR, npt.NDArray[np.float32], Affine, Affine]:
-        """The stylised face crop at its finishing resolution, its mask, and the crop↔frame
-        affines."""
+    def _paint_face(self, source: FrameBGR, face: Face) -> tuple[FrameBGR, Mask, Affine]:
+        """The stylised face crop at its finishing resolution, its mask, and the frame-to-crop
+        affine."""
         side = self.resolution
         big = self._finish_side(face)
         to_crop = crop_transform(face.landmarks, big)
@@ -206,7 +192,7 @@ class StylizeEffect:
         mask = head_mask(moved * (side / big), side)
         if big != side:
             mask = cv2.resize(mask, (big, big), interpolation=cv2.INTER_LINEAR)
-        return painted, mask, to_crop, to_frame
+        return painted, mask, to_crop
 
     def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
         # the background pass runs on the second core while the faces are painted here
@@ -215,20 +201,8 @@ class StylizeEffect:
         painted = [self._paint_face(frame.image, face) for face in largest]
         self._flicker.forget({face.face_id for face in largest})
         out, person = background.result()
-        for crop, mask, to_crop, to_frame in painted:
-            side = crop.shape[0]
-            if person is not None:
-                mask = mask * _person_in_crop(person, to_crop, side)
-            under = cv2.warpAffine(out, to_crop, (side, side), flags=cv2.INTER_LINEAR,
-                                   borderMode=cv2.BORDER_REPLICATE)
-            # colour-match to the background pass along the mask's edge so no box shows
-            edge = (mask > 0.05) & (mask < 0.6)
-            if edge.sum() > 16:
-                shift = under[edge].mean(axis=0) - crop[edge].mean(axis=0)
-                crop = np.clip(crop.astype(np.float32) + shift, 0, 255).astype(np.uint8)
-            # feather in crop pixels, where it is cheap; the frame then takes a plain copy
-            composite = cv2.blendLinear(crop, under, mask, 1.0 - mask)
-            _paste(out, composite, mask, to_frame)
+        for crop, mask, to_crop in painted:
+            paste_face(out, crop, mask, to_crop, match_edge=True, person=person)
         return out
 
     def close(self) -> None:
@@ -251,45 +225,7 @@ def _cut(source: FrameBGR, to_frame: Affine, side: int, field: Field | None) -> 
     return cv2.remap(source, full, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def _person_in_crop(person: tuple[npt.NDArray[np.float32], float], to_crop: Affine,
-                    side: int) -> npt.NDArray[np.float32]:
-    """The segmentation map (frame at low resolution) seen in crop pixels, its soft edge
-    firmed a little so the hair keeps its stylised edge."""
-    probability, scale = person
-    matrix = to_crop.copy()
-    matrix[:, :2] /= scale            # map → frame → crop
-    inside = cv2.warpAffine(probability, matrix, (side, side), flags=cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_REPLICATE)
-    return np.clip((inside - 0.2) * 1.6, 0.0, 1.0)
-
-
 def _mix(original: FrameBGR, styled: FrameBGR, strength: float) -> FrameBGR:
     if strength >= 1.0:
         return styled
     return cv2.addWeighted(styled, strength, original, 1.0 - strength, 0.0)
-
-
-def _paste(out: FrameBGR, composite: FrameBGR, mask: npt.NDArray[np.float32],
-           to_frame: Affine) -> None:
-    """Copy `composite` (already feathered into the background) into `out` wherever `mask`
-    is not zero, touching only the part of the frame the mask covers."""
-    ys, xs = np.nonzero(mask > 0.004)
-    if len(xs) == 0:
-        return
-    corners = np.array([[xs.min(), ys.min()], [xs.max() + 1, ys.min()],
-                        [xs.min(), ys.max() + 1], [xs.max() + 1, ys.max() + 1]], np.float64)
-    frame_pts = corners @ to_frame[:, :2].T + to_frame[:, 2]
-    h, w = out.shape[:2]
-    x0, y0 = np.floor(frame_pts.min(axis=0)).astype(int)
-    x1, y1 = np.ceil(frame_pts.max(axis=0)).astype(int)
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    if x1 <= x0 or y1 <= y0:
-        return
-    shifted = to_frame.copy()
-    shifted[:, 2] -= (x0, y0)
-    size = (x1 - x0, y1 - y0)
-    face = cv2.warpAffine(composite, shifted, size, flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)
-    inside = cv2.warpAffine((mask > 0.004).astype(np.uint8), shifted, size,
-                            flags=cv2.INTER_NEAREST)
-    cv2.copyTo(face, inside, out[y0:y1, x0:x1])

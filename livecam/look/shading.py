@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from livecam.frame import FrameBGR, Points
 from livecam.geometry.mesh_raster import interpolate
-from livecam.look.masks import face_masks
+from livecam.compositing.masks import face_masks
 from livecam.tracking import mesh_regions as regions
 from livecam.tracking.mesh_topology import TRIANGLES
 

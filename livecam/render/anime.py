@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from livecam.frame import FrameBGR, Points
-from livecam.look.masks import face_masks
+from livecam.compositing.masks import face_masks
 
 Float = npt.NDArray[np.float32]
 

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from livecam.frame import FrameBGR, Points
-from livecam.look.masks import face_masks
+from livecam.compositing.masks import face_masks
 from livecam.tracking import mesh_regions as regions
 
 Float = npt.NDArray[np.float32]

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from livecam.frame import FrameBGR
-from livecam.swap.regions import Mask
+from livecam.compositing.masks import Mask
 
 
 def restore_detail(fused: FrameBGR, source: FrameBGR, mask: Mask, amount: float) -> FrameBGR:

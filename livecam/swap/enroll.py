@@ -14,7 +14,7 @@ from livecam.frame import FrameBGR, Points
 from livecam.geometry.align import align_face
 from livecam.sources.image import read_image
 from livecam.swap.faces_store import EnrolledFace, check_name
-from livecam.swap.regions import eyes_open_ratio
+from livecam.tracking.openness import eyes_open_ratio
 from livecam.tracking.mediapipe_mesh import _import_mediapipe, _to_points
 from livecam.tracking.pose import head_pose
 

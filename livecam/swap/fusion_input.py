@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from livecam.frame import FrameBGR
-from livecam.swap.regions import Mask
+from livecam.compositing.masks import Mask
 
 
 def target_context(target: FrameBGR, mask: Mask) -> FrameBGR:

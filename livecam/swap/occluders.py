@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from livecam.frame import FrameBGR, Points
 from livecam.geometry.align import Affine
-from livecam.swap.regions import Mask, face_region, skin_mask
+from livecam.compositing.masks import Mask, face_region, skin_mask
 from livecam.tracking.hands import HandPoints
 
 FINGERS = ((0, 1, 2, 3, 4), (0, 5, 6, 7, 8), (5, 9, 10, 11, 12), (9, 13, 14, 15, 16),

@@ -23,7 +23,7 @@ from livecam.frame import FrameBGR
 from livecam.geometry.mesh_warp import warp_mesh
 from livecam.swap.colour import match_colour
 from livecam.swap.fusion_input import target_context
-from livecam.swap.regions import skin_mask, swap_mask
+from livecam.compositing.masks import skin_mask, swap_mask
 from livecam.tracking.mesh_regions import FILLED_TRIANGLES
 from livecam.training.faces import FaceSet
 

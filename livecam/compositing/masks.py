@@ -1,8 +1,8 @@
-"""The swap region of a face crop and the measurements enrolment and the swap read off the mesh.
+"""Masks of a face crop's regions, read off its mesh: where a processed face is pasted (the
+head for the looks, the swap region for face swap) and where its skin, eyes and mouth are.
 
-The region is the face oval, feathered inward so no hairline or jaw edge is pasted, with the
-inner mouth cut out when the mouth is open: the target's own teeth and tongue stay, so speech
-looks natural.
+The swap region is the face oval feathered inward, so no hairline or jaw edge is pasted; the
+head mask is the oval grown to take in hair and ears.
 """
 
 from __future__ import annotations
@@ -14,29 +14,23 @@ import numpy as np
 import numpy.typing as npt
 
 from livecam.frame import Points
+from livecam.tracking import mesh_regions as regions
 from livecam.tracking.mesh_regions import INNER_LIPS, LEFT_EYE_LOOP, RIGHT_EYE_LOOP
 from livecam.tracking.mesh_topology import FACE_OVAL
+from livecam.tracking.openness import MOUTH_OPEN, mouth_open_ratio
 
 Mask = npt.NDArray[np.float32]   # H×W in [0, 1]
+HEAD_SCALE = 1.3   # head mask: the face oval grown about its centre to take in hair and ears
 
 
-MOUTH_OPEN = 0.08                # inner-lip gap / mouth width above which the mouth is open
-
-
-def _ratio(pts: Points, top: int, bottom: int, left: int, right: int) -> float:
-    gap = float(np.linalg.norm(pts[top, :2] - pts[bottom, :2]))
-    width = float(np.linalg.norm(pts[left, :2] - pts[right, :2]))
-    return gap / max(width, 1e-6)
-
-
-def mouth_open_ratio(landmarks: Points) -> float:
-    """Inner-lip gap over mouth width (0 closed, about 0.5 wide open)."""
-    return _ratio(landmarks, 13, 14, 78, 308)
-
-
-def eyes_open_ratio(landmarks: Points) -> float:
-    """The smaller of the two eyes' lid gap over eye width (about 0.3 open, under 0.12 shut)."""
-    return min(_ratio(landmarks, 159, 145, 33, 133), _ratio(landmarks, 386, 374, 362, 263))
+def head_mask(landmarks: Points, side: int) -> Mask:
+    """Feathered float mask of the head (face oval grown by HEAD_SCALE) in crop pixels."""
+    oval = landmarks[list(FACE_OVAL), :2]
+    centre = oval.mean(axis=0)
+    grown = centre + (oval - centre) * HEAD_SCALE
+    mask = np.zeros((side, side), np.float32)
+    cv2.fillPoly(mask, [np.round(grown).astype(np.int32)], 1.0, cv2.LINE_AA)
+    return cv2.GaussianBlur(mask, (0, 0), side / 24)
 
 
 def _fill(mask: npt.NDArray[Any], landmarks: Points, loop: tuple[int, ...], value: float,
@@ -75,3 +69,28 @@ def skin_mask(landmarks: Points, side: int) -> npt.NDArray[np.bool_]:
     for loop, scale in ((RIGHT_EYE_LOOP, 1.8), (LEFT_EYE_LOOP, 1.8), (INNER_LIPS, 1.6)):
         _fill(mask, landmarks, loop, 0, scale=scale)
     return mask.astype(bool)
+
+
+def _polygon_mask(shape: tuple[int, int], points: npt.NDArray[np.float32], feather: float
+                  ) -> Mask:
+    mask = np.zeros(shape, np.float32)
+    hull = cv2.convexHull(np.round(points).astype(np.int32))
+    cv2.fillConvexPoly(mask, hull, 1.0, cv2.LINE_AA)
+    if feather > 0:
+        mask = cv2.GaussianBlur(mask, (0, 0), feather)
+    return mask
+
+
+def face_masks(shape: tuple[int, int], landmarks: Points) -> tuple[Mask, Mask]:
+    """(face, skin): the face oval, and the oval without eyes, brows and lips; feathered."""
+    side = max(shape)
+    face = np.zeros(shape, np.float32)
+    cv2.fillPoly(face, [np.round(landmarks[list(FACE_OVAL), :2]).astype(np.int32)], 1.0,
+                 cv2.LINE_AA)
+    face = cv2.GaussianBlur(face, (0, 0), side / 90)
+    features = np.zeros(shape, np.float32)
+    for group in (regions.RIGHT_EYE, regions.LEFT_EYE, regions.RIGHT_BROW, regions.LEFT_BROW,
+                  regions.LIPS):
+        features = np.maximum(features, _polygon_mask(shape, landmarks[list(group), :2],
+                                                      side / 120))
+    return face, face * (1.0 - features)
