@@ -20,8 +20,7 @@ import numpy.typing as npt
 from livecam.errors import PresetError
 from livecam.frame import FrameBGR, Points
 from livecam.geometry.eye_bulge import bulge_field, eye_bulges
-from livecam.geometry.mesh_raster import Field, scale_field, warp_field
-from livecam.geometry.mesh_warp import Triangles
+from livecam.geometry.mesh_raster import Field, Triangles, scale_field, warp_field
 from livecam.tracking import mesh_regions as regions
 from livecam.tracking.mesh_topology import FACE_OVAL, TRIANGLES
 

@@ -14,9 +14,10 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from livecam.geometry.mesh_warp import Triangles, Vertices
 
-Field = npt.NDArray[np.float32]   # H×W×C
+Field = npt.NDArray[np.float32]      # H×W×C
+Triangles = npt.NDArray[np.int32]   # T×3 vertex indices
+Vertices = npt.NDArray[np.float32]  # V×2 pixel positions
 
 
 @numba.njit(cache=True, nogil=True)

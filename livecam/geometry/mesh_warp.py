@@ -1,65 +1,19 @@
-"""Dense piecewise-affine warps over triangle meshes: a numba kernel and a plain reference.
+"""Dense piecewise-affine warps over triangle meshes, and a plain reference.
 
 Each output pixel inside a destination triangle is sampled (bilinearly) from the matching
-place in the source triangle. The stylizer's shape edits and the face swap both use it.
+place in the source triangle: the numba rasteriser of `mesh_raster` finds the place, OpenCV's
+remap samples it. The face swap warps the enrolled face with it.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import cv2
-import numba
 import numpy as np
 import numpy.typing as npt
 
 from livecam.frame import FrameBGR
+from livecam.geometry.mesh_raster import Triangles, Vertices, interpolate
 
-Triangles = npt.NDArray[np.int32]   # T×3 vertex indices
-Vertices = npt.NDArray[np.float32]  # V×2 pixel positions
-
-
-@numba.njit(cache=True, nogil=True)
-def _warp_kernel(src: npt.NDArray[Any], src_pts: npt.NDArray[Any], dst_pts: npt.NDArray[Any],
-                 tris: npt.NDArray[Any], out: npt.NDArray[Any], covered: npt.NDArray[Any]) -> None:
-    h, w = out.shape[0], out.shape[1]
-    sh, sw = src.shape[0], src.shape[1]
-    channels = src.shape[2]
-    for t in range(tris.shape[0]):
-        i0, i1, i2 = tris[t, 0], tris[t, 1], tris[t, 2]
-        x0, y0 = dst_pts[i0, 0], dst_pts[i0, 1]
-        x1, y1 = dst_pts[i1, 0], dst_pts[i1, 1]
-        x2, y2 = dst_pts[i2, 0], dst_pts[i2, 1]
-        det = (y1 - y2) * (x0 - x2) + (x2 - x1) * (y0 - y2)
-        if abs(det) < 1e-9:
-            continue
-        inv = 1.0 / det
-        xmin = max(int(np.floor(min(x0, min(x1, x2)))), 0)
-        xmax = min(int(np.ceil(max(x0, max(x1, x2)))), w - 1)
-        ymin = max(int(np.floor(min(y0, min(y1, y2)))), 0)
-        ymax = min(int(np.ceil(max(y0, max(y1, y2)))), h - 1)
-        for y in range(ymin, ymax + 1):
-            for x in range(xmin, xmax + 1):
-                b0 = ((y1 - y2) * (x - x2) + (x2 - x1) * (y - y2)) * inv
-                b1 = ((y2 - y0) * (x - x2) + (x0 - x2) * (y - y2)) * inv
-                b2 = 1.0 - b0 - b1
-                if b0 < -1e-4 or b1 < -1e-4 or b2 < -1e-4:
-                    continue
-                sx = b0 * src_pts[i0, 0] + b1 * src_pts[i1, 0] + b2 * src_pts[i2, 0]
-                sy = b0 * src_pts[i0, 1] + b1 * src_pts[i1, 1] + b2 * src_pts[i2, 1]
-                sx = min(max(sx, 0.0), sw - 1.0)
-                sy = min(max(sy, 0.0), sh - 1.0)
-                xa = int(sx)
-                ya = int(sy)
-                xb = min(xa + 1, sw - 1)
-                yb = min(ya + 1, sh - 1)
-                fx = sx - xa
-                fy = sy - ya
-                for c in range(channels):
-                    top = src[ya, xa, c] * (1 - fx) + src[ya, xb, c] * fx
-                    bottom = src[yb, xa, c] * (1 - fx) + src[yb, xb, c] * fx
-                    out[y, x, c] = min(max(top * (1 - fy) + bottom * fy + 0.5, 0.0), 255.0)
-                covered[y, x] = 255
 
 
 def warp_mesh(src: FrameBGR, src_pts: Vertices, dst_pts: Vertices, triangles: Triangles,
@@ -78,9 +32,11 @@ def warp_mesh(src: FrameBGR, src_pts: Vertices, dst_pts: Vertices, triangles: Tr
         The warped image and a mask of the pixels the triangles covered.
     """
     result = src.copy() if out is None else out
-    covered = np.zeros(result.shape[:2], np.uint8)
-    _warp_kernel(src, src_pts.astype(np.float64), dst_pts.astype(np.float64),
-                 triangles.astype(np.int64), result, covered)
+    size = (int(result.shape[0]), int(result.shape[1]))
+    field, covered = interpolate(size, dst_pts, triangles,
+                                 src_pts[:, :2].astype(np.float32))
+    sampled = cv2.remap(src, field, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    cv2.copyTo(sampled, covered, result)
     return result, covered
 
 
