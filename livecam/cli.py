@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from livecam import __version__
 from livecam.adapt.ladder import QUALITIES
 from livecam.errors import LivecamError
-from livecam.inference.device_profile import PROVIDERS as PROVIDER_NAMES
+from livecam.config_tables import choices
+from livecam.inference.choices import FusionTier, ProviderChoice, Tier
+from livecam.inference.manifest import shipped_tiers
 from livecam.sinks.factory import SINK_FORMS
 from livecam.sources.factory import SourceSpec
 
@@ -60,9 +62,9 @@ def _add_run_args(p: argparse.ArgumentParser, default_sinks: list[str]) -> None:
                         "frame rate")
     p.add_argument("--target-fps", type=float, default=None,
                    help="frame rate to hold (default: the source's)")
-    p.add_argument("--tier", choices=("auto", "S", "M", "L"), default=None,
+    p.add_argument("--tier", choices=("auto", *shipped_tiers()), default=None,
                    help="model tier, overriding the preset (auto: from the device profile)")
-    p.add_argument("--provider", choices=("auto", *PROVIDER_NAMES), default=None,
+    p.add_argument("--provider", choices=choices(ProviderChoice), default=None,
                    help="onnxruntime execution provider, overriding the preset")
     p.set_defaults(default_sinks=default_sinks)
 
@@ -116,14 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
                          "style whose targets are not cached yet)")
     stylizer = train_sub.add_parser("stylizer", help="distil a style into a stylizer tier")
     stylizer.add_argument("--style", default="fairy-tale")
-    stylizer.add_argument("--tier", default="S", choices=("S", "M", "L"))
+    stylizer.add_argument("--tier", default="S", choices=choices(Tier))
     stylizer.add_argument("--size", type=int, default=128, help="training crop side")
     stylizer.add_argument("--steps", type=int, default=6000, help="total steps (resumes)")
     stylizer.add_argument("--batch", type=int, default=16)
     stylizer.add_argument("--threads", type=int, default=2, help="CPU threads for training")
     anime = train_sub.add_parser("anime", help="adversarial anime training from the "
                                  "fairy-tale weights")
-    anime.add_argument("--tier", default="S", choices=("S", "M", "L"))
+    anime.add_argument("--tier", default="S", choices=choices(Tier))
     anime.add_argument("--size", type=int, default=128, help="training crop side")
     anime.add_argument("--steps", type=int, default=3000, help="total steps (resumes)")
     anime.add_argument("--batch", type=int, default=8)
@@ -143,14 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--batch", type=int, default=16)
     prune.add_argument("--threads", type=int, default=2, help="CPU threads for training")
     fusion = train_sub.add_parser("fusion", help="self-supervised face-swap fusion model")
-    fusion.add_argument("--tier", default="S", choices=("S", "M"))
+    fusion.add_argument("--tier", default="S", choices=choices(FusionTier))
     fusion.add_argument("--size", type=int, default=128, help="training crop side")
     fusion.add_argument("--steps", type=int, default=4000, help="total steps (resumes)")
     fusion.add_argument("--batch", type=int, default=16)
     fusion.add_argument("--threads", type=int, default=2, help="CPU threads for training")
     qat = train_sub.add_parser("fusion-qat", help="fine-tune the fusion model with INT8 "
                                "simulated, so its INT8 export holds still")
-    qat.add_argument("--tier", default="S", choices=("S", "M"))
+    qat.add_argument("--tier", default="S", choices=choices(FusionTier))
     qat.add_argument("--size", type=int, default=256, help="training crop side")
     qat.add_argument("--steps", type=int, default=1500, help="total steps (resumes)")
     qat.add_argument("--batch", type=int, default=4)

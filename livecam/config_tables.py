@@ -20,9 +20,12 @@ def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
 
 
 def _describe(tp: Any) -> str:
+    if get_origin(tp) is typing.Annotated:
+        tp = get_args(tp)[0]
     origin = get_origin(tp)
     if origin is typing.Literal:
-        return " or ".join(repr(a) for a in get_args(tp))
+        names = [repr(a) for a in get_args(tp)]
+        return " or ".join(names) if len(names) <= 2 else "one of " + ", ".join(names)
     if origin is tuple and get_args(tp)[-1] is Ellipsis:
         return f"a list of {_describe(get_args(tp)[0])}s"
     if origin is tuple:
@@ -33,6 +36,8 @@ def _describe(tp: Any) -> str:
 
 def _coerce(value: Any, tp: Any) -> Any:
     """Return `value` as type `tp`, or raise ValueError; bools are never numbers."""
+    if get_origin(tp) is typing.Annotated:
+        tp = get_args(tp)[0]
     origin = get_origin(tp)
     if origin is typing.Literal:
         if value in get_args(tp):
@@ -109,3 +114,75 @@ def build_settings(cls: type[T], table: Any, where: str) -> T:
         return cls(**kwargs)
     except PresetError as exc:
         raise PresetError(f"{where}: {exc}") from None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Range:
+    """The allowed values of a number setting, declared once in its annotation
+    (`Annotated[float, Range(0, 1)]`) and checked by `check_fields`.
+
+    Attributes:
+        lo, hi: Bounds (inclusive unless `below_hi`); None for no bound.
+        below_hi: The value must stay below `hi`.
+        step: The value must be a multiple of this (integers).
+        zero_ok: 0 is also allowed (an "off" value outside the range).
+    """
+
+    lo: float | None = None
+    hi: float | None = None
+    below_hi: bool = False
+    step: int | None = None
+    zero_ok: bool = False
+
+    def allows(self, value: float) -> bool:
+        if self.zero_ok and value == 0:
+            return True
+        if value != value:   # NaN
+            return False
+        if self.lo is not None and value < self.lo:
+            return False
+        if self.hi is not None and (value >= self.hi if self.below_hi else value > self.hi):
+            return False
+        return not (self.step and int(value) % self.step)
+
+    def describe(self) -> str:
+        parts = []
+        if self.step:
+            parts.append(f"a multiple of {self.step}")
+        if self.lo is not None and self.hi is not None:
+            parts.append(f"{self.lo:g} to {'below ' if self.below_hi else ''}{self.hi:g}")
+        elif self.lo is not None:
+            parts.append(f"at least {self.lo:g}")
+        elif self.hi is not None:
+            parts.append(f"{'below' if self.below_hi else 'at most'} {self.hi:g}")
+        text = " from ".join(parts) if self.step else " ".join(parts)
+        return f"0 or {text}" if self.zero_ok else text
+
+
+def check_fields(settings: Any, section: str) -> None:
+    """Check every field of a settings dataclass against its declared type: a `Range` in an
+    `Annotated` number, the choices of a `Literal`.
+
+    Raises:
+        PresetError: "SECTION.KEY must be ..., got VALUE".
+    """
+    hints = typing.get_type_hints(type(settings), include_extras=True)
+    for f in dataclasses.fields(settings):
+        tp, value = hints[f.name], getattr(settings, f.name)
+        rules: list[Any] = []
+        if get_origin(tp) is typing.Annotated:
+            tp, *rules = get_args(tp)
+        if get_origin(tp) is typing.Literal and value not in get_args(tp):
+            raise PresetError(f"{section}.{f.name} must be {_describe(tp)}, got {value!r}")
+        for rule in rules:
+            if not isinstance(rule, Range):
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not rule.allows(value):
+                raise PresetError(f"{section}.{f.name} must be {rule.describe()}, "
+                                  f"got {value!r}")
+
+
+def choices(tp: Any) -> tuple[str, ...]:
+    """The choices of a `Literal` type (for argparse and the API)."""
+    return tuple(get_args(tp))

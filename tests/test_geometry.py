@@ -126,5 +126,5 @@ def test_shape_settings_are_bounded():
 
     with pytest.raises(PresetError, match="shape.eye_scale must be 0.8 to 1.6"):
         ShapeSettings(eye_scale=2.0)
-    with pytest.raises(PresetError, match="shape.mouth must be 0.0 to 0.4"):
+    with pytest.raises(PresetError, match="shape.mouth must be 0 to 0.4, got nan"):
         ShapeSettings(mouth=float("nan"))

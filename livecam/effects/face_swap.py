@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Annotated, Literal
 from collections.abc import Sequence
 
 import cv2
@@ -28,7 +29,9 @@ from livecam.errors import ModelError, PresetError
 from livecam.frame import Face, Frame, FrameBGR, Points
 from livecam.geometry.align import align_face
 from livecam.geometry.mesh_warp import warp_mesh
-from livecam.inference.device_profile import PROVIDERS, choose, session_providers
+from livecam.config_tables import Range, check_fields
+from livecam.inference.choices import PrecisionChoice, ProviderChoice, TierChoice
+from livecam.inference.device_profile import choose, session_providers
 from livecam.inference.onnx_model import FusionModel
 from livecam.swap.colour import match_colour
 from livecam.swap.enroll import SIDE
@@ -42,7 +45,7 @@ from livecam.swap.shape import ShapeTransfer
 from livecam.tracking.hands import HandPoints, HandTracker
 
 log = logging.getLogger("livecam.swap")
-OCCLUDERS = ("hands", "objects", "hands+objects", "off")
+Occluders = Literal["hands", "objects", "hands+objects", "off"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +61,9 @@ class FaceSwapSettings:
         keep_mouth: An open mouth shows the target's own teeth and tongue.
         keep_eyes: The eyes are the target's own (gaze, blinks), in the source's iris colour.
         occluders: "hands": a hand in front of the face stays in front (MediaPipe hands on
-            the second core, 4.6–6.8 ms a frame on average); "objects": a microphone, mug
-            or other non-skin object entering the face from its edge stays in front (by
-            colour; a beard or a fringe of hair counts too, and a dark object over a beard
-            is missed); "hands+objects"; "off".
+            the second core); "objects": a microphone, mug or other non-skin object entering
+            the face from its edge stays in front (by colour, so a beard or a fringe of hair
+            counts too); "hands+objects"; "off".
         colour: Move the source's colour to the target's skin before blending.
         detail: 0–1, how much of the enrolled face's fine detail (skin texture, lashes) is
             laid back over the fusion model's output, which is softer than a photo.
@@ -71,48 +73,33 @@ class FaceSwapSettings:
         tier, precision, provider: The fusion model variant ("auto" from the device profile).
         fade_start_deg, fade_end_deg: Yaw over which the swap fades out toward profile.
         max_faces: Faces swapped per frame (largest first).
-        threads: onnxruntime threads for the fusion model. One: the hand search has the
-            second core (two threads beside it measured p95 latency 39–40 ms against 30–32,
-            and the controller had to drop the crop to 128–160 px instead of 192).
+        threads: onnxruntime threads for the fusion model: one leaves the second core to the
+            hand search (benchmarks/README.md has the measurements).
     """
 
     faces: tuple[str, ...] = ()
-    targets: str = "all"
+    targets: Literal["all", "largest"] = "all"
     ids: tuple[int, ...] = ()
-    shape: float = 0.7
+    shape: Annotated[float, Range(0.0, 1.0)] = 0.7
     keep_mouth: bool = True
     keep_eyes: bool = True
-    occluders: str = "hands"
+    occluders: Occluders = "hands"
     colour: bool = True
-    detail: float = 0.8
-    steady: float = 0.5
-    fusion: str = "auto"
-    tier: str = "auto"
-    precision: str = "auto"
-    provider: str = "auto"
-    fade_start_deg: float = 35.0
-    fade_end_deg: float = 55.0
-    max_faces: int = 4
-    threads: int = 1
+    detail: Annotated[float, Range(0.0, 1.0)] = 0.8
+    steady: Annotated[float, Range(0.0, 1.0, below_hi=True)] = 0.5
+    fusion: Literal["auto", "on", "off"] = "auto"
+    tier: TierChoice = "auto"
+    precision: PrecisionChoice = "auto"
+    provider: ProviderChoice = "auto"
+    fade_start_deg: Annotated[float, Range(0.0, 90.0)] = 35.0
+    fade_end_deg: Annotated[float, Range(0.0, 90.0)] = 55.0
+    max_faces: Annotated[int, Range(1, 16)] = 4
+    threads: Annotated[int, Range(1, 64)] = 1
 
     def __post_init__(self) -> None:
-        if not 1 <= self.threads <= 64:
-            raise PresetError(f"face_swap.threads must be 1 to 64, got {self.threads}")
-        if self.targets not in ("all", "largest"):
-            raise PresetError(f"face_swap.targets must be all or largest, got {self.targets!r}")
-        if not 0.0 <= self.shape <= 1.0:
-            raise PresetError(f"face_swap.shape must be 0 to 1, got {self.shape}")
-        if self.fusion not in ("auto", "on", "off"):
-            raise PresetError(f"face_swap.fusion must be auto, on or off, got {self.fusion!r}")
-        if not 0 <= self.fade_start_deg < self.fade_end_deg <= 90:
+        check_fields(self, "face_swap")
+        if not self.fade_start_deg < self.fade_end_deg:
             raise PresetError("face_swap.fade_start_deg must be below fade_end_deg (0 to 90)")
-        if self.provider != "auto" and self.provider not in PROVIDERS:
-            raise PresetError(f"face_swap.provider must be auto or one of {', '.join(PROVIDERS)}")
-        if not 1 <= self.max_faces <= 16:
-            raise PresetError("face_swap.max_faces must be 1 to 16")
-        if self.occluders not in OCCLUDERS:
-            raise PresetError(f"face_swap.occluders must be one of {', '.join(OCCLUDERS)}, "
-                              f"got {self.occluders!r}")
 
 
 class FaceSwapEffect:

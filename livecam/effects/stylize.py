@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Annotated
 from collections.abc import Sequence
 
 import cv2
@@ -21,12 +22,13 @@ from livecam.adapt.ladder import round_to_step
 from livecam.compositing.masks import Mask, head_mask
 from livecam.compositing.paste import Person, paste_face
 from livecam.effects.temporal import FlickerFilter
-from livecam.errors import PresetError
 from livecam.frame import Face, Frame, FrameBGR
 from livecam.geometry.align import Affine, crop_scale, crop_transform
 from livecam.geometry.face_shape import FaceReshaper, ShapeSettings
 from livecam.geometry.mesh_raster import Field
-from livecam.inference.device_profile import PROVIDERS, choose, session_providers
+from livecam.config_tables import Range, check_fields
+from livecam.inference.choices import PrecisionChoice, ProviderChoice, TierChoice
+from livecam.inference.device_profile import choose, session_providers
 from livecam.inference.onnx_model import ImageModel
 from livecam.look.eyes import EyeSettings, draw_eyes, iris_colour
 from livecam.look.shading import shade
@@ -68,48 +70,23 @@ class StylizeSettings:
     """
 
     style: str = "fairy-tale"
-    tier: str = "auto"
-    precision: str = "auto"
-    provider: str = "auto"
-    face_side: int = 192
-    background_width: int = 256
-    strength: float = 1.0
-    threads: int = 1
-    max_faces: int = 4
+    tier: TierChoice = "auto"
+    precision: PrecisionChoice = "auto"
+    provider: ProviderChoice = "auto"
+    face_side: Annotated[int, Range(128, 512, step=32)] = 192
+    background_width: Annotated[int, Range(128, 1024, step=32, zero_ok=True)] = 256
+    strength: Annotated[float, Range(0.0, 1.0)] = 1.0
+    threads: Annotated[int, Range(1, 64)] = 1
+    max_faces: Annotated[int, Range(1, 16)] = 4
     hair_edge: bool = True
-    steady: float = 0.6
-    output_side: int = 512
-    shading: float = 0.0
+    steady: Annotated[float, Range(0.0, 1.0, below_hi=True)] = 0.6
+    output_side: Annotated[int, Range(128, 1024, zero_ok=True)] = 512
+    shading: Annotated[float, Range(0.0, 1.0)] = 0.0
     shape: ShapeSettings = field(default_factory=ShapeSettings)
     eyes: EyeSettings = field(default_factory=EyeSettings)
 
     def __post_init__(self) -> None:
-        if self.face_side % 32 or not 128 <= self.face_side <= 512:
-            raise PresetError(f"stylize.face_side must be a multiple of 32 from 128 to 512, "
-                              f"got {self.face_side}")
-        if self.background_width and (self.background_width % 32
-                                      or not 128 <= self.background_width <= 1024):
-            raise PresetError("stylize.background_width must be 0 or a multiple of 32 from "
-                              f"128 to 1024, got {self.background_width}")
-        if not 0.0 <= self.strength <= 1.0:
-            raise PresetError(f"stylize.strength must be 0 to 1, got {self.strength}")
-        if self.tier not in ("auto", "S", "M", "L"):
-            raise PresetError(f"stylize.tier must be auto, S, M or L, got {self.tier!r}")
-        if self.provider != "auto" and self.provider not in PROVIDERS:
-            raise PresetError(f"stylize.provider must be auto or one of {', '.join(PROVIDERS)}, "
-                              f"got {self.provider!r}")
-        if self.precision not in ("auto", "float32", "float16", "int8"):
-            raise PresetError("stylize.precision must be auto, float32, float16 or int8, got "
-                              f"{self.precision!r}")
-        if not 0.0 <= self.steady < 1.0:
-            raise PresetError(f"stylize.steady must be at least 0 and below 1, got {self.steady}")
-        if self.output_side and not 128 <= self.output_side <= 1024:
-            raise PresetError(f"stylize.output_side must be 0 or 128 to 1024, got "
-                              f"{self.output_side}")
-        if not 0.0 <= self.shading <= 1.0:
-            raise PresetError(f"stylize.shading must be 0 to 1, got {self.shading}")
-        if not 1 <= self.threads <= 64 or not 1 <= self.max_faces <= 16:
-            raise PresetError("stylize.threads must be 1 to 64 and stylize.max_faces 1 to 16")
+        check_fields(self, "stylize")
 
 
 class StylizeEffect:

@@ -12,12 +12,13 @@ surroundings so no seam shows where the jaw moves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from livecam.errors import PresetError
+from livecam.config_tables import Range, check_fields
 from livecam.frame import FrameBGR, Points
 from livecam.geometry.eye_bulge import bulge_field, eye_bulges
 from livecam.geometry.mesh_raster import Field, Triangles, scale_field, warp_field
@@ -45,21 +46,15 @@ class ShapeSettings:
         cranium: Round and raise the forehead and temples (0 to 0.2).
     """
 
-    eye_scale: float = 1.0
-    slim: float = 0.0
-    chin: float = 0.0
-    nose: float = 0.0
-    mouth: float = 0.0
-    cranium: float = 0.0
+    eye_scale: Annotated[float, Range(0.8, 1.6)] = 1.0
+    slim: Annotated[float, Range(0.0, 0.25)] = 0.0
+    chin: Annotated[float, Range(-0.1, 0.1)] = 0.0
+    nose: Annotated[float, Range(0.0, 0.4)] = 0.0
+    mouth: Annotated[float, Range(0.0, 0.4)] = 0.0
+    cranium: Annotated[float, Range(0.0, 0.2)] = 0.0
 
     def __post_init__(self) -> None:
-        for name, lo, hi in (("eye_scale", 0.8, 1.6), ("slim", 0.0, 0.25),
-                             ("chin", -0.1, 0.1), ("nose", 0.0, 0.4), ("mouth", 0.0, 0.4),
-                             ("cranium", 0.0, 0.2)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or not lo <= value <= hi:
-                raise PresetError(f"shape.{name} must be {lo} to {hi}, got {value!r}")
+        check_fields(self, "shape")
 
     @property
     def is_identity(self) -> bool:

@@ -17,17 +17,17 @@ import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 
 from livecam.bench.machine import cpu_model, usable_cores
 from livecam.errors import ModelError
+from livecam.inference.choices import ProviderName
 from livecam.inference.manifest import ModelEntry, load_manifest, models_dir, verify
 from livecam.paths import user_cache_dir
 
 log = logging.getLogger("livecam.compute")
 
-ProviderName = Literal["cpu", "cuda", "tensorrt", "directml", "coreml", "openvino"]
 PROVIDERS: dict[str, str] = {
     "tensorrt": "TensorrtExecutionProvider",
     "cuda": "CUDAExecutionProvider",

@@ -11,9 +11,10 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from livecam.config_tables import did_you_mean
+from livecam.inference.choices import Tier
 from livecam.errors import ModelError
 
 if sys.version_info >= (3, 11):
@@ -111,3 +112,13 @@ def verify(entry: ModelEntry, path: Path) -> None:
     if actual != entry.sha256:
         raise ModelError(f"model {path} is corrupt: sha256 {actual} but the manifest says "
                          f"{entry.sha256}; restore it with 'git checkout -- models/{path.name}'")
+
+
+def shipped_tiers() -> tuple[str, ...]:
+    """The tiers that have a model in the manifest (every tier when it cannot be read: the
+    run then fails with the manifest's own error)."""
+    try:
+        found = {e.tier for e in load_manifest().values()}
+    except ModelError:
+        return get_args(Tier)
+    return tuple(t for t in get_args(Tier) if t in found)

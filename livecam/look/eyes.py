@@ -11,12 +11,13 @@ eye's width rather than from the iris ring, which is the noisiest part of the me
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from livecam.errors import PresetError
+from livecam.config_tables import Range, check_fields
 from livecam.frame import FrameBGR, Points
 from livecam.tracking import mesh_regions as regions
 
@@ -43,21 +44,16 @@ class EyeSettings:
     """
 
     draw: bool = False
-    iris: float = 0.52
-    pupil: float = 0.45
-    saturation: float = 1.8
-    darkness: float = 0.35
-    lash: float = 0.06
-    wing: float = 0.08
-    catchlights: float = 1.0
+    iris: Annotated[float, Range(0.3, 0.8)] = 0.52
+    pupil: Annotated[float, Range(0.2, 0.7)] = 0.45
+    saturation: Annotated[float, Range(1.0, 3.0)] = 1.8
+    darkness: Annotated[float, Range(0.0, 1.0)] = 0.35
+    lash: Annotated[float, Range(0.0, 0.15)] = 0.06
+    wing: Annotated[float, Range(0.0, 0.3)] = 0.08
+    catchlights: Annotated[float, Range(0.0, 1.0)] = 1.0
 
     def __post_init__(self) -> None:
-        for name, lo, hi in (("iris", 0.3, 0.8), ("pupil", 0.2, 0.7), ("saturation", 1.0, 3.0),
-                             ("darkness", 0.0, 1.0), ("lash", 0.0, 0.15), ("wing", 0.0, 0.3),
-                             ("catchlights", 0.0, 1.0)):
-            value = getattr(self, name)
-            if not lo <= value <= hi:
-                raise PresetError(f"eyes.{name} must be {lo} to {hi}, got {value}")
+        check_fields(self, "eyes")
 
 
 def _fixed(points: npt.NDArray[np.float64]) -> npt.NDArray[np.int32]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from livecam.errors import PresetError
+from livecam.config_tables import Range, check_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,25 +24,14 @@ class TrackingSettings:
         small_face_every_frames: How often the full-range detector runs.
     """
 
-    max_faces: int = 4
-    min_detection_confidence: float = 0.5
-    min_tracking_confidence: float = 0.5
+    max_faces: Annotated[int, Range(1, 16)] = 4
+    min_detection_confidence: Annotated[float, Range(0.0, 1.0)] = 0.5
+    min_tracking_confidence: Annotated[float, Range(0.0, 1.0)] = 0.5
     smoothing: bool = True
-    min_cutoff_hz: float = 0.5
-    beta: float = 20.0
+    min_cutoff_hz: Annotated[float, Range(0.001, 1000.0)] = 0.5
+    beta: Annotated[float, Range(0.0, 10000.0)] = 20.0
     small_faces: bool = True
-    small_face_every_frames: int = 15
+    small_face_every_frames: Annotated[int, Range(1, 10000)] = 15
 
     def __post_init__(self) -> None:
-        if not 1 <= self.max_faces <= 16:
-            raise PresetError(f"tracking.max_faces must be 1 to 16, got {self.max_faces}")
-        for name in ("min_detection_confidence", "min_tracking_confidence"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise PresetError(f"tracking.{name} must be 0 to 1, got {value}")
-        if self.min_cutoff_hz <= 0 or self.beta < 0:
-            raise PresetError("tracking.min_cutoff_hz must be > 0 and tracking.beta >= 0, got "
-                              f"{self.min_cutoff_hz} and {self.beta}")
-        if self.small_face_every_frames < 1:
-            raise PresetError("tracking.small_face_every_frames must be at least 1, got "
-                              f"{self.small_face_every_frames}")
+        check_fields(self, "tracking")

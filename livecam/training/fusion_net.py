@@ -17,10 +17,13 @@ rescaled to [-1, 1]). Output: the fused crop.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from livecam.inference.choices import FusionTier
 
 from livecam.training.stylizer_net import STA, FSBlock, SepConv, _act, _up
 
@@ -35,6 +38,7 @@ class FusionSpec:
 
 
 FUSION_TIERS = {"S": FusionSpec("S", 16, 2), "M": FusionSpec("M", 24, 3)}
+assert set(FUSION_TIERS) == set(get_args(FusionTier))
 
 
 class AttentionFusion(nn.Module):

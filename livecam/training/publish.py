@@ -7,8 +7,10 @@ output against float32 on held-out faces; the CPU variant that measures fastest 
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,50 +18,21 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
 from livecam.inference.manifest import MANIFEST, ModelEntry, load_manifest, sha256_of
 from livecam.training.export import (export_float16, export_float32, export_int8,
                                      load_weights)
 from livecam.training.faces import load_faces
 from livecam.training.stylizer_net import count_parameters
 
-DATA_NOTE = ("selfie2anime trainA, UTKFace (5,000), CelebA 100-identity subset; targets from "
-             "livecam's own {style} reference renderer")
-LOOKS = {
-    "fairy-tale": ("the fairy-tale look: smooth glowing skin, soft banded shading, a warm pastel "
-                   "grade with bloom, catchlights, blush, soft line art and a painterly "
-                   "background", "Distilled from livecam's own reference renderer "
-                   "(`livecam/render/fairy_tale.py`) with L1 at full resolution + 0.5 × L1 at "
-                   "1/4 + 0.25 × L1 at 1/8 + 0.5 × L1 on image gradients, masked to pixels "
-                   "inside the source photo"),
-    "anime": ("a 2D cel look: a high-key grade, flat colour regions in hard lightness bands, "
-              "strongly saturated colours, dense dark ink lines, dark irises with catchlights, "
-              "pale even skin", "Mixed training: the distillation loss toward livecam's anime "
-              "reference renderer (`livecam/render/anime.py`) as the structure term (weight "
-              "10), plus a multi-scale patch discriminator (spectral norm, hinge loss, full and "
-              "half resolution) against 3,036 selfie2anime trainB anime faces (weight 0.2). "
-              "History: started from the fairy-tale S weights for 2,000 steps against the "
-              "renderer's first version (weight 0.1; its outputs scored 2.5 % anime), then "
-              "4,000 steps against the current renderer (high key, ink lines) with a new "
-              "discriminator at 128², batch 8, then 1,200 steps of distillation alone at 256², "
-              "batch 4 (with the discriminator at 256² it painted colour blobs on the forehead "
-              "and fell to 17.2 dB against the renderer)"),
-}
-LICENCE = "research and non-commercial use only (inherited from the training photos)"
-RECIPES = {
-    ("fairy-tale", "S"): "`livecam train prepare`, `livecam train stylizer --style fairy-tale "
-                         "--tier S --size 128 --steps 6000`, then `--size 256 --steps 8000 "
-                         "--batch 8`",
-    ("fairy-tale", "M"): "`livecam train prepare`, `livecam train stylizer --style fairy-tale "
-                         "--tier M --size 128 --steps 3000`, then `--size 256 --steps 4000 "
-                         "--batch 8`",
-    ("anime", "S"): "`livecam train prepare`, the fairy-tale S recipe, then `livecam train "
-                    "anime --tier S --steps 4000`, then `--size 256 --batch 4 --steps 5200 "
-                    "--adversarial-weight 0` (the shipped weights had 2,000 steps more at the "
-                    "start, see History)",
-    ("fairy-tale", "M-p50"): "the fairy-tale M recipe, then `livecam train prune "
-                             "training/checkpoints/fairy-tale-M.pt --ratio 0.5 --steps 3000`, "
-                             "then `... --size 256 --batch 8 --steps 4000`",
-}
+CARDS = tomllib.loads(resources.files("livecam.training").joinpath("cards.toml").read_text(
+    encoding="utf-8"))
+DATA_NOTE: str = CARDS["data"]
+LICENCE: str = CARDS["licence"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,12 +185,12 @@ def write_card(path: Path, style: str, tier: str, params: int, steps: int,
         f"{r.latency_ms_192:.1f} | {r.latency_ms_256:.1f} | {r.psnr_vs_teacher:.2f} dB | "
         f"{'reference' if r.precision == 'float32' else f'{r.psnr_vs_float32:.1f} dB'} |"
         for r in reports)
-    recipe = RECIPES.get((style, tier), "see `livecam train --help`")
+    recipe = CARDS["recipes"].get(f"{style}-{tier}", "see `livecam train --help`")
+    look = CARDS["looks"][style]
     path.write_text(f"""# Model card: stylizer {style}, tier {tier}
 
 **What it does.** Turns an aligned face crop (or a whole frame at low resolution) into
-{LOOKS[style][0]}. Geometry (eye size, jaw, chin, nose) is not learned: the `stylize` effect
-does it with a landmark mesh warp before the network.
+{look["look"]}. Geometry is not learned: the `stylize` effect plans it on the mesh.
 
 **Architecture.** livecam's STA/FS encoder–decoder (`livecam/training/stylizer_net.py`): pixel
 unshuffle to half resolution, encoder to 1/16, {params:,} parameters, FS blocks (three parallel
@@ -227,7 +200,7 @@ resolution for multi-scale supervision (only the full head is exported), output 
 predicted residual. Fully convolutional: any side that is a multiple of 32 from 128 to 512.{pruning}
 
 **Training.** On aligned crops of {DATA_NOTE.split(';')[0]}: 9,135 training faces, 1,003 held
-out by a fixed hash of the file name (CelebA: its test split). {LOOKS[style][1]}; bfloat16
+out by a fixed hash of the file name (CelebA: its test split). {look["training"]}; bfloat16
 autocast, random scale-crop and flip; trained on a 2-core CPU, {steps} steps in all. No
 pretrained network is used anywhere. Reproduce: {recipe}, then
 `livecam train publish training/checkpoints/{style}-{tier}.pt`.

@@ -20,10 +20,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from livecam.inference.choices import Tier
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,7 @@ TIERS = {
     "M": StylizerSpec("M", 24, 3),
     "L": StylizerSpec("L", 40, 4),
 }
+assert set(TIERS) == set(get_args(Tier))
 
 
 def _act() -> nn.Module:
