@@ -166,7 +166,7 @@ def measure_video(clip: Path, preset: str, reader: Any, frames: int = 300) -> di
     tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
     effect = StylizeEffect(load_preset(preset).effect_settings)
     prev_in = prev_out = prev_lm = None
-    d_in, d_out, motion, sharp = [], [], [], []
+    d_in, d_out, motion, sharp, out_sharp = [], [], [], [], []
     follow: dict[str, list[tuple[float, float]]] = {"eye": [], "mouth": [], "iris": []}
     for i in range(frames):
         image = source.read()
@@ -190,6 +190,7 @@ def measure_video(clip: Path, preset: str, reader: Any, frames: int = 300) -> di
                 motion.append(float(np.linalg.norm(lm[:, :2] - prev_lm[:, :2], axis=1).mean())
                               / max(inter_ocular(lm), 1e-6))
                 sharp.append(eye_sharpness(out, got) / max(eye_sharpness(image, raw), 1e-6))
+                out_sharp.append(eye_sharpness(out, got))
                 follow["eye"].append((eye_opening(raw), eye_opening(got)))
                 follow["mouth"].append((mouth_opening(raw), mouth_opening(got)))
                 for a, b in zip(iris_positions(raw), iris_positions(got)):
@@ -204,6 +205,11 @@ def measure_video(clip: Path, preset: str, reader: Any, frames: int = 300) -> di
         s = np.array(sharp)
         still, fast = float(np.median(s[order[:tenth]])), float(np.median(s[order[-tenth:]]))
         result.update(sharpness_still=still, sharpness_fast=fast, smear=fast / max(still, 1e-6))
+        # the output's own eye sharpness, fast over still: below 1 is a smear (the ratio above
+        # also moves when the camera image itself blurs with motion)
+        o = np.array(out_sharp)
+        result["output_sharpness_fast_over_still"] = float(
+            np.median(o[order[-tenth:]]) / max(np.median(o[order[:tenth]]), 1e-6))
         for name, pairs in follow.items():
             a = np.array(pairs)
             spread = a.std(axis=0)

@@ -123,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     stylizer.add_argument("--steps", type=int, default=6000, help="total steps (resumes)")
     stylizer.add_argument("--batch", type=int, default=16)
     stylizer.add_argument("--threads", type=int, default=2, help="CPU threads for training")
+    stylizer.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                          help="where to train (auto: a GPU when PyTorch sees one)")
     anime = train_sub.add_parser("anime", help="adversarial anime training from the "
                                  "fairy-tale weights")
     anime.add_argument("--tier", default="S", choices=choices(Tier))
@@ -132,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     anime.add_argument("--structure-weight", type=float, default=10.0)
     anime.add_argument("--adversarial-weight", type=float, default=0.2)
     anime.add_argument("--threads", type=int, default=2, help="CPU threads for training")
+    anime.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                       help="where to train (auto: a GPU when PyTorch sees one)")
     anime.add_argument("--structure", choices=("renderer", "input"), default="renderer",
                        help="structure target: the anime reference renderer (paired) or the "
                             "blurred input")
@@ -259,8 +263,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
                                         batch=args.batch,
                                         structure_weight=args.structure_weight,
                                         adversarial_weight=args.adversarial_weight,
-                                        structure=args.structure, threads=args.threads),
-                                        cache))
+                                        structure=args.structure, threads=args.threads,
+                                        device=args.device), cache))
         return 0
     if args.train_command == "fusion":
         from livecam.training.train_fusion import FusionSettings, train_fusion  # noqa: PLC0415
@@ -290,7 +294,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
         print(train(TrainSettings(style=args.style, tier=args.tier, size=args.size,
                                   steps=args.steps, batch=args.batch,
-                                  threads=args.threads), cache))
+                                  threads=args.threads, device=args.device), cache))
         return 0
     import torch  # noqa: PLC0415
 

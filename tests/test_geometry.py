@@ -124,7 +124,7 @@ def test_a_turned_head_is_reshaped_without_folding_a_triangle():
 def test_shape_settings_are_bounded():
     from livecam.errors import PresetError
 
-    with pytest.raises(PresetError, match="shape.eye_scale must be 0.8 to 1.6"):
-        ShapeSettings(eye_scale=2.0)
+    with pytest.raises(PresetError, match="shape.eye_scale must be 0.8 to 2"):
+        ShapeSettings(eye_scale=2.5)
     with pytest.raises(PresetError, match="shape.mouth must be 0 to 0.4, got nan"):
         ShapeSettings(mouth=float("nan"))

@@ -159,13 +159,14 @@ class StylizeEffect:
         moved = ((moved[:, :2] + 0.5) / k - 0.5).astype(np.float32)
         small = crop if big == side else cv2.resize(crop, (side, side),
                                                      interpolation=cv2.INTER_AREA)
-        styled = self._flicker.apply(face.face_id, small, self.model.run(small))
-        painted = guided_upsample(small, styled, crop)
+        painted = guided_upsample(small, self.model.run(small), crop)
         if self.settings.shading > 0:
             painted = shade(painted, moved, depth, self.settings.shading)
         if self.settings.eyes.draw:
             painted = draw_eyes(painted, moved, self.settings.eyes, iris_colour(crop, moved))
-        painted = _mix(crop, painted, self.settings.strength)
+        # steadied as it is seen: the drawn eyes and the camera's detail flicker too
+        painted = self._flicker.apply(face.face_id, crop, _mix(crop, painted,
+                                                               self.settings.strength))
         mask = head_mask(moved * (side / big), side)
         if big != side:
             mask = cv2.resize(mask, (big, big), interpolation=cv2.INTER_LINEAR)

@@ -46,7 +46,7 @@ class ShapeSettings:
         cranium: Round and raise the forehead and temples (0 to 0.2).
     """
 
-    eye_scale: Annotated[float, Range(0.8, 1.6)] = 1.0
+    eye_scale: Annotated[float, Range(0.8, 2.0)] = 1.0
     slim: Annotated[float, Range(0.0, 0.25)] = 0.0
     chin: Annotated[float, Range(-0.1, 0.1)] = 0.0
     nose: Annotated[float, Range(0.0, 0.4)] = 0.0

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from livecam.training.device import cpu_state, training_device
 from livecam.training.faces import load_faces
 from livecam.training.stylizer_net import TIERS, Stylizer
 from livecam.training.train_stylizer import (ROOT, PairSampler, _to_tensor, augment,
@@ -46,6 +47,7 @@ class AnimeSettings:
     adversarial_weight: float = 0.2
     structure: str = "renderer"   # "renderer" (paired) or "input" (blurred input)
     threads: int = 2
+    device: str = "auto"   # "auto" (a GPU when there is one), "cpu" or "cuda"
     seed: int = 0
     save_every: int = 100
     log_every: int = 25
@@ -109,8 +111,9 @@ def train_anime(settings: AnimeSettings, cache_dir: Path = ROOT / "cache") -> Pa
     photos = PairSampler(faces.images, targets, faces.valid, settings.size, settings.seed)
     anime = ImageSampler(np.load(cache_dir / "anime-faces-train.npz")["images"], settings.size,
                          settings.seed + 1)
-    gen = Stylizer(TIERS[settings.tier])
-    disc = MultiScaleDiscriminator()
+    device = training_device(settings.device)
+    gen = Stylizer(TIERS[settings.tier]).to(device)
+    disc = MultiScaleDiscriminator().to(device)
     opt_g = torch.optim.Adam(gen.parameters(), lr=settings.lr, betas=(0.5, 0.99))
     opt_d = torch.optim.Adam(disc.parameters(), lr=settings.lr, betas=(0.5, 0.99))
     name = f"anime-{settings.tier}"
@@ -121,7 +124,7 @@ def train_anime(settings: AnimeSettings, cache_dir: Path = ROOT / "cache") -> Pa
     step = 0
     before = 0   # steps of the committed weights this run continues (for the model card)
     if state_file.exists():
-        state = torch.load(state_file, weights_only=False)
+        state = torch.load(state_file, weights_only=False, map_location=device)
         gen.load_state_dict(state["gen"])
         disc.load_state_dict(state["disc"])
         opt_g.load_state_dict(state["opt_g"])
@@ -130,24 +133,24 @@ def train_anime(settings: AnimeSettings, cache_dir: Path = ROOT / "cache") -> Pa
         before = state.get("before", 0)
         print(f"resuming {name} at step {step}")
     elif weights.exists():
-        committed = torch.load(weights, weights_only=False)
+        committed = torch.load(weights, weights_only=False, map_location=device)
         gen.load_state_dict(committed["model"])
         before = committed.get("total_steps", committed.get("step", 0))
         print(f"continuing {name} from committed weights (new discriminator)")
     else:
         init = checkpoint_path(f"{settings.init_style}-{settings.tier}")
-        gen.load_state_dict(torch.load(init, weights_only=False)["model"])
+        gen.load_state_dict(torch.load(init, weights_only=False, map_location=device)["model"])
         print(f"starting {name} from {init}")
     t0, seen = time.perf_counter(), 0
     while step < settings.steps:
         gen.train()
-        x, target, mask = photos.batch(settings.batch)
-        real = anime.batch(settings.batch)
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        x, target, mask = (t.to(device) for t in photos.batch(settings.batch))
+        real = anime.batch(settings.batch).to(device)
+        with torch.autocast(device.type, dtype=torch.bfloat16):
             outs = gen(x)
         fake = outs[0].float()
         # discriminator: hinge loss
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.autocast(device.type, dtype=torch.bfloat16):
             d_real = disc(real)
             d_fake = disc(fake.detach())
         d_loss = torch.stack([F.relu(1 - r.float()).mean() + F.relu(1 + f.float()).mean()
@@ -156,7 +159,7 @@ def train_anime(settings: AnimeSettings, cache_dir: Path = ROOT / "cache") -> Pa
         d_loss.backward()  # type: ignore[no-untyped-call]
         opt_d.step()
         # generator: fool the discriminator, keep the structure
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.autocast(device.type, dtype=torch.bfloat16):
             g_fake = disc(fake)
         adv = torch.stack([-f.float().mean() for f in g_fake]).sum()
         if settings.structure == "renderer":
@@ -182,7 +185,7 @@ def train_anime(settings: AnimeSettings, cache_dir: Path = ROOT / "cache") -> Pa
             torch.save({"gen": gen.state_dict(), "disc": disc.state_dict(),
                         "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step,
                         "before": before}, state_file)
-            torch.save({"model": gen.state_dict(), "step": step, "total_steps": before + step,
+            torch.save({"model": cpu_state(gen), "step": step, "total_steps": before + step,
                         "tier": settings.tier, "style": "anime", "size": settings.size}, weights)
     return weights
 

@@ -24,6 +24,7 @@ import numpy.typing as npt
 import torch
 import torch.nn.functional as F
 
+from livecam.training.device import cpu_state, training_device
 from livecam.training.faces import load_faces
 from livecam.training.stylizer_net import TIERS, Stylizer, count_parameters
 
@@ -42,6 +43,7 @@ class TrainSettings:
     lr: float = 2e-3
     threads: int = 2
     bf16: bool = True
+    device: str = "auto"   # "auto" (a GPU when there is one), "cpu" or "cuda"
     seed: int = 0
     eval_every: int = 500
     save_every: int = 200
@@ -150,13 +152,13 @@ def resume(name: str, model: torch.nn.Module, opt: torch.optim.Optimizer
     files.weights.parent.mkdir(parents=True, exist_ok=True)
     step = 0
     if files.state.exists():
-        state = torch.load(files.state, weights_only=False)
+        state = torch.load(files.state, weights_only=False, map_location="cpu")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         step = state["step"]
         print(f"resuming {name} at step {step}")
     elif files.weights.exists():
-        saved = torch.load(files.weights, weights_only=False)
+        saved = torch.load(files.weights, weights_only=False, map_location="cpu")
         model.load_state_dict(saved["model"])
         step = saved.get("step", 0)
         print(f"continuing {name} from committed weights at step {step}")
@@ -168,7 +170,7 @@ def save_run(files: RunFiles, model: torch.nn.Module, opt: torch.optim.Optimizer
     """The resumable state, and the weights with `meta` (tier, style or family, size)."""
     torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step},
                files.state)
-    torch.save({"model": model.state_dict(), "step": step, **meta}, files.weights)
+    torch.save({"model": cpu_state(model), "step": step, **meta}, files.weights)
 
 
 class LossLog:
@@ -207,19 +209,21 @@ def train(settings: TrainSettings, cache_dir: Path = ROOT / "cache") -> Path:
                                   for im in held_targets[:64]]))
     sampler = PairSampler(faces.images, targets, faces.valid, settings.size, settings.seed)
 
-    model = Stylizer(TIERS[settings.tier])
+    device = training_device(settings.device)
+    model = Stylizer(TIERS[settings.tier]).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=1e-5)
     files, step = resume(settings.name, model, opt)
+    eval_x, eval_y = eval_x.to(device), eval_y.to(device)
     print(f"{settings.name}: {count_parameters(model)} parameters, {len(faces.images)} faces, "
-          f"{settings.size}², batch {settings.batch}", flush=True)
+          f"{settings.size}², batch {settings.batch}, on {device}", flush=True)
 
     progress = LossLog(settings.steps, settings.log_every, files.run_dir / "log.tsv")
     while step < settings.steps:
         model.train()
-        x, y, mask = sampler.batch(settings.batch)
+        x, y, mask = (t.to(device) for t in sampler.batch(settings.batch))
         for group in opt.param_groups:
             group["lr"] = cosine_lr(settings.lr, settings.steps, step)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings.bf16):
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=settings.bf16):
             outputs = model(x)
         outputs = [o.float() for o in outputs]
         loss = stylizer_loss(outputs, y, mask)
