@@ -38,11 +38,16 @@ def paste_face(out: FrameBGR, crop: FrameBGR, mask: Mask, to_crop: Affine, *,
         mask = mask * _person_in_crop(person, to_crop, side)
     under = cv2.warpAffine(out, to_crop, (side, side), flags=cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REPLICATE)
-    if match_edge:
-        edge = (mask > 0.05) & (mask < 0.6)
-        if edge.sum() > 16:
-            shift = under[edge].mean(axis=0) - crop[edge].mean(axis=0)
-            crop = np.clip(crop.astype(np.float32) + shift, 0, 255).astype(np.uint8)
+    if match_edge:   # the edge's mean colour, read off quarter-size copies (it is smooth)
+        small = (max(side // 4, 16),) * 2
+        m = cv2.resize(mask, small, interpolation=cv2.INTER_AREA)
+        edge = ((m > 0.05) & (m < 0.6)).astype(np.uint8)
+        if cv2.countNonZero(edge) > 16:
+            shift = (np.array(cv2.mean(cv2.resize(under, small, interpolation=cv2.INTER_AREA),
+                                       edge)[:3])
+                     - np.array(cv2.mean(cv2.resize(crop, small, interpolation=cv2.INTER_AREA),
+                                         edge)[:3]))
+            crop = cv2.add(crop, (*(float(v) for v in shift), 0.0))   # saturating
     composite = cv2.blendLinear(crop, under, mask, 1.0 - mask)
     _copy_back(out, composite, mask, cv2.invertAffineTransform(to_crop))
 
@@ -63,11 +68,12 @@ def _copy_back(out: FrameBGR, composite: FrameBGR, mask: npt.NDArray[np.float32]
            to_frame: Affine) -> None:
     """Copy `composite` (already feathered into the background) into `out` wherever `mask`
     is not zero, touching only the part of the frame the mask covers."""
-    ys, xs = np.nonzero(mask > 0.004)
-    if len(xs) == 0:
+    shown = (mask > 0.004).astype(np.uint8)
+    bx, by, bw, bh = cv2.boundingRect(shown)
+    if bw == 0 or bh == 0:
         return
-    corners = np.array([[xs.min(), ys.min()], [xs.max() + 1, ys.min()],
-                        [xs.min(), ys.max() + 1], [xs.max() + 1, ys.max() + 1]], np.float64)
+    corners = np.array([[bx, by], [bx + bw, by], [bx, by + bh], [bx + bw, by + bh]],
+                       np.float64)
     frame_pts = corners @ to_frame[:, :2].T + to_frame[:, 2]
     h, w = out.shape[:2]
     x0, y0 = np.floor(frame_pts.min(axis=0)).astype(int)
@@ -80,6 +86,5 @@ def _copy_back(out: FrameBGR, composite: FrameBGR, mask: npt.NDArray[np.float32]
     size = (x1 - x0, y1 - y0)
     face = cv2.warpAffine(composite, shifted, size, flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
-    inside = cv2.warpAffine((mask > 0.004).astype(np.uint8), shifted, size,
-                            flags=cv2.INTER_NEAREST)
+    inside = cv2.warpAffine(shown, shifted, size, flags=cv2.INTER_NEAREST)
     cv2.copyTo(face, inside, out[y0:y1, x0:x1])

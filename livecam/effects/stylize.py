@@ -37,6 +37,7 @@ from livecam.tracking.segmentation import PersonSegmenter
 
 log = logging.getLogger("livecam.stylize")
 
+FINISH_SCALE = 2   # a face is finished at up to twice the network's side
 PLAN_SIDE = 128    # the reshaping warp is smooth: planned at this side, applied at any
 
 
@@ -64,7 +65,9 @@ class StylizeSettings:
             image held still (ink lines and cel edges otherwise flicker with camera noise).
         output_side: Largest side, in pixels, at which a face is finished (reshaped, the
             network's look applied by guided upsampling, shaded, eyes drawn) and pasted: the
-            face's own size in the frame up to this; 0 pastes the network's output scaled up.
+            face's own size in the frame, up to this and to twice `face_side` (so the
+            resolution controller's rung bounds it too); 0 pastes the network's output scaled
+            up.
         shading: 0–1, soft 3D character lighting from the mesh's normals.
         eyes: Cartoon eyes drawn at the output resolution.
     """
@@ -139,7 +142,8 @@ class StylizeEffect:
             return side
         scale = crop_scale(crop_transform(face.landmarks, side))
         in_frame = int(np.ceil(side / max(scale, 1e-6) / 16.0)) * 16
-        return max(side, min(in_frame, self.settings.output_side))
+        # at most FINISH_SCALE × the network's side: the controller's rung bounds this too
+        return max(side, min(in_frame, self.settings.output_side, FINISH_SCALE * side))
 
     def _paint_face(self, source: FrameBGR, face: Face) -> tuple[FrameBGR, Mask, Affine]:
         """The stylised face crop at its finishing resolution, its mask, and the frame-to-crop
@@ -159,14 +163,13 @@ class StylizeEffect:
         moved = ((moved[:, :2] + 0.5) / k - 0.5).astype(np.float32)
         small = crop if big == side else cv2.resize(crop, (side, side),
                                                      interpolation=cv2.INTER_AREA)
-        painted = guided_upsample(small, self.model.run(small), crop)
+        styled = self._flicker.apply(face.face_id, small, self.model.run(small))
+        painted = guided_upsample(small, styled, crop)
         if self.settings.shading > 0:
             painted = shade(painted, moved, depth, self.settings.shading)
         if self.settings.eyes.draw:
             painted = draw_eyes(painted, moved, self.settings.eyes, iris_colour(crop, moved))
-        # steadied as it is seen: the drawn eyes and the camera's detail flicker too
-        painted = self._flicker.apply(face.face_id, crop, _mix(crop, painted,
-                                                               self.settings.strength))
+        painted = _mix(crop, painted, self.settings.strength)
         mask = head_mask(moved * (side / big), side)
         if big != side:
             mask = cv2.resize(mask, (big, big), interpolation=cv2.INTER_LINEAR)
