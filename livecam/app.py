@@ -17,11 +17,12 @@ from livecam.adapt.ladder import QUALITIES, QUALITY_BOUNDS, build_ladder, neares
 from livecam.bench.record import build_record, write_record
 from livecam.clock import Clock
 from livecam.control.hotkeys import GlobalHotkeys, check_bindings
-from livecam.control.live import ACTION_HELP, EffectBuilder, LiveControl, require_presets
+from livecam.control.actions import Action, ActionInput
+from livecam.control.live import EffectBuilder, LiveControl, require_presets
 from livecam.control.server import ControlServer
 from livecam.control.settings import load_config
 from livecam.control.token import load_or_create_token
-from livecam.effects.protocol import Adjustable, Effect
+from livecam.effects.protocol import Adjustable, Effect, ModelReporting
 from livecam.effects.registry import build_effect
 from livecam.errors import ControlError, PresetError
 from livecam.loop.pipeline import LoopSettings, Pipeline
@@ -29,7 +30,6 @@ from livecam.loop.records import FrameRecord
 from livecam.preset import Preset, available_presets, load_preset
 from livecam.sinks.factory import open_sink
 from livecam.sinks.protocol import Sink
-from livecam.sinks.window import WindowSink
 from livecam.sources.factory import SourceSpec, open_source
 from livecam.sources.protocol import Source
 from livecam.tracking.mediapipe_mesh import MediaPipeTracker
@@ -162,9 +162,8 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
         cfg["effect"] = preset.effect
         cfg["source_fps"] = src.fps
         cfg["target_fps"] = target_fps
-        choice = getattr(effect, "choice", None)
-        if choice is not None:
-            cfg["model"], cfg["provider"] = choice.entry.name, choice.provider
+        if isinstance(effect, ModelReporting):
+            cfg["model"], cfg["provider"] = effect.model_name, effect.provider
         record = build_record(cfg, rows, pipeline.captured, config.warmup_frames)
         if controller is not None:
             record["resolution_changes"] = [asdict(c) for c in controller.changes]
@@ -183,18 +182,18 @@ def _live_control(stack: contextlib.ExitStack, pipeline: Pipeline, build: Effect
     control = LiveControl(pipeline, presets, build, user.control)
     stack.callback(control.close)
 
-    def perform(action: str) -> None:
+    def perform(action: Action) -> None:
         outcome = control.perform(action)
         (log.info if outcome.ok else log.warning)("%s", outcome.message)
 
     combos, conflicts = check_bindings(user.hotkeys.bindings())
     for conflict in conflicts:
         log.warning("hotkeys (%s): %s", user.path, conflict)
-    for sink in sinks:
-        if isinstance(sink, WindowSink):
-            sink.on_key = perform
-            sink.help_lines = [f"{c.text}  {ACTION_HELP[a]}" for a, c in combos.items()
-                               if not a.startswith("preset_")] + ["ctrl+alt+1..9  presets"]
+    for sink in sinks:   # a preview window's keys are one more input of actions
+        if isinstance(sink, ActionInput):
+            sink.on_action = perform
+            sink.help_lines = [f"{c.text}  {a.help}" for a, c in combos.items()
+                               if a.preset_number is None] + ["ctrl+alt+1..9  presets"]
     if config.hotkeys:
         try:
             hotkeys = GlobalHotkeys(combos, perform)

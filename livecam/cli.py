@@ -362,19 +362,18 @@ def _cmd_faces(remove: str | None) -> int:
 def _cmd_hotkeys() -> int:
     from livecam.control.hotkeys import (WINDOW_KEYS, check_bindings,  # noqa: PLC0415
                                          global_hotkeys_unavailable)
-    from livecam.control.live import ACTION_HELP  # noqa: PLC0415
     from livecam.control.settings import config_path, load_config  # noqa: PLC0415
 
     user = load_config()
     combos, conflicts = check_bindings(user.hotkeys.bindings())
     print(f"hotkeys from {user.path} (your file: {config_path()})")
     for action, combo in combos.items():
-        print(f"  {combo.text:24s} {ACTION_HELP[action]}")
+        print(f"  {combo.text:24s} {action.help}")
     for conflict in conflicts:
         print(f"  conflict: {conflict}")
     why = global_hotkeys_unavailable()
     print("global hotkeys: " + (f"unavailable here ({why})" if why else "available"))
-    print("preview window keys: " + ", ".join(f"{k} {ACTION_HELP[a]}" for k, a in
+    print("preview window keys: " + ", ".join(f"{k} {a.help}" for k, a in
                                               WINDOW_KEYS.items() if not k.isdigit())
           + ", 1-9 presets, k key list, q quit")
     return 0

@@ -22,6 +22,7 @@ from livecam.control.hotkeys import check_bindings, parse_combo
 from livecam.control.settings import config_path, load_config
 from livecam.control.token import token_path
 from livecam.errors import ConfigError
+from livecam.control.actions import Action
 from livecam.loop.privacy import privacy_card
 from livecam.paths import user_preset_dir
 from livecam.sources.factory import SourceSpec
@@ -181,9 +182,10 @@ def test_hotkey_combinations_are_parsed_and_checked():
                           ("ctrl+ctrl+e", "repeated"), ("ctrl++e", "write it like")]:
         with pytest.raises(ConfigError, match=message):
             parse_combo(text, "toggle_effect")
-    combos, conflicts = check_bindings({"toggle_effect": "ctrl+alt+e",
-                                        "privacy": "alt+ctrl+e", "record": "ctrl+alt+t"})
-    assert set(combos) == {"toggle_effect", "record"}
+    combos, conflicts = check_bindings({Action.TOGGLE_EFFECT: "ctrl+alt+e",
+                                        Action.PRIVACY: "alt+ctrl+e",
+                                        Action.RECORD: "ctrl+alt+t"})
+    assert set(combos) == {Action.TOGGLE_EFFECT, Action.RECORD}
     assert any("bound to both toggle_effect and privacy" in c for c in conflicts)
     assert any("ctrl+alt+t (record) is also Ubuntu/GNOME: open a terminal" in c
                for c in conflicts)

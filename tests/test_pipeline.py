@@ -181,3 +181,87 @@ def test_stop_from_another_thread_finishes_cleanly(tmp_path):
     import cv2
 
     assert cv2.VideoCapture(str(tmp_path / "r.mp4")).read()[0]
+
+
+def test_a_change_arriving_mid_frame_is_applied_at_the_next_frame_by_the_loops_thread():
+    """A command submitted while a frame is being made waits for the frame boundary and
+    runs on the processing thread, never beside `apply`."""
+    in_apply = threading.Event()
+    release = threading.Event()
+    seen: list[tuple[int, bool]] = []
+
+    class HeldEffect(Passthrough):
+        def apply(self, frame, faces):
+            seen.append((frame.index, in_apply.is_set()))
+            if frame.index == 3:
+                in_apply.set()
+                release.wait(5)
+            return frame.image
+
+    source = ScriptedSource(frames=8, lost_from=-1, lost_reads=0)
+    pipeline = Pipeline(source, NoFaces(), HeldEffect(), [ListSink()], LoopSettings(live=False))
+    runner = threading.Thread(target=pipeline.run)
+    runner.start()
+    assert in_apply.wait(5)
+    applied: dict[str, object] = {}
+
+    def change():
+        applied["thread"] = threading.current_thread().name
+        applied["frames_seen"] = len(seen)
+        pipeline.effect_on = False
+        return "off"
+
+    done = pipeline.submit(change)
+    time.sleep(0.05)
+    assert not done.done()             # frame 3 is still being made: nothing changed yet
+    release.set()
+    assert done.result(5) == "off"
+    runner.join(5)
+    assert applied["thread"] == "livecam-process"
+    assert applied["frames_seen"] == 4  # after frame 3 finished, before frame 4 began
+    assert [i for i, _ in seen] == [0, 1, 2, 3]   # the effect was off from frame 4 on
+
+
+def test_a_change_before_the_loop_runs_is_applied_at_once():
+    pipeline = Pipeline(ScriptedSource(frames=1, lost_from=-1, lost_reads=0), NoFaces(),
+                        Passthrough(), [NullSink()])
+    assert pipeline.submit(lambda: 42).result(0) == 42
+    failed = pipeline.submit(lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        failed.result(0)
+
+
+def test_next_face_from_another_thread_never_changes_a_frame_being_made():
+    """The swap reads its worn face several times per frame; hotkeys and the API cycle it
+    from their own threads. Through the command queue a frame always sees one face."""
+    from livecam.control.live import LiveControl
+
+    mixed: list[int] = []
+
+    class TwoFaces(Passthrough):
+        current = 0
+
+        def next_face(self):
+            self.current = (self.current + 1) % 2
+            return f"face {self.current}"
+
+        def apply(self, frame, faces):
+            first = self.current
+            time.sleep(0.002)
+            if self.current != first:
+                mixed.append(frame.index)
+            return frame.image
+
+    source = ScriptedSource(frames=300, lost_from=-1, lost_reads=0)
+    effect = TwoFaces()
+    pipeline = Pipeline(source, NoFaces(), effect, [NullSink()], LoopSettings(live=False))
+    control = LiveControl(pipeline, ["passthrough"], build=lambda name: (Passthrough(), None))
+    runner = threading.Thread(target=pipeline.run)
+    runner.start()
+    outcomes = []
+    while runner.is_alive() and len(outcomes) < 200:
+        outcomes.append(control.next_face())
+    runner.join(10)
+    control.close()
+    assert len(outcomes) > 20 and all(o.ok for o in outcomes)
+    assert mixed == []

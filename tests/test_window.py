@@ -45,7 +45,7 @@ def test_pressing_q_in_the_preview_window_asks_the_run_to_stop(display):
 def test_window_keys_reach_the_live_control_and_the_osd_lists_the_hotkeys(display):
     sink = WindowSink(title="livecam-keys")
     pressed: list[str] = []
-    sink.on_key = pressed.append
+    sink.on_action = pressed.append
     sink.help_lines = ["ctrl+alt+e  effect on/off"]
     plain = draw_osd(_frame(0).image, _frame(0))
     with_help = draw_osd(_frame(0).image, _frame(0), sink.help_lines)

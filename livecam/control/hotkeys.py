@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from collections.abc import Callable, Mapping
 
+from livecam.control.actions import Action
 from livecam.errors import ConfigError, ControlError
 
 log = logging.getLogger("livecam.hotkeys")
@@ -47,9 +48,10 @@ RESERVED = {
     "cmd+d": "Windows: show the desktop",
 }
 # the preview window's keys, for Wayland and wherever global hooks are not allowed
-WINDOW_KEYS: dict[str, str] = {
-    "e": "toggle_effect", "n": "next_preset", "p": "previous_preset", "f": "next_face",
-    "h": "privacy", "r": "record", **{str(i): f"preset_{i}" for i in range(1, 10)}}
+WINDOW_KEYS: dict[str, Action] = {
+    "e": Action.TOGGLE_EFFECT, "n": Action.NEXT_PRESET, "p": Action.PREVIOUS_PRESET,
+    "f": Action.NEXT_FACE, "h": Action.PRIVACY, "r": Action.RECORD,
+    **{str(i): Action(f"preset_{i}") for i in range(1, 10)}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,23 +102,23 @@ def parse_combo(text: str, action: str = "") -> Combo:
     return Combo(tuple(sorted(modifiers, key=MODIFIER_ORDER.index)), key)
 
 
-def check_bindings(bindings: Mapping[str, str]) -> tuple[dict[str, Combo], list[str]]:
+def check_bindings(bindings: Mapping[Action, str]) -> tuple[dict[Action, Combo], list[str]]:
     """Parse every binding; returns the combos to listen for and the conflicts to report.
 
     A combination bound to two actions keeps the first and reports the second; one the
     desktop already uses is kept (the user may have freed it) but reported.
     """
-    combos: dict[str, Combo] = {}
-    owner: dict[str, str] = {}
+    combos: dict[Action, Combo] = {}
+    owner: dict[str, Action] = {}
     conflicts: list[str] = []
     for action, text in bindings.items():
-        combo = parse_combo(text, action)
+        combo = parse_combo(text, action.value)
         if combo.text in owner:
-            conflicts.append(f"{combo.text} is bound to both {owner[combo.text]} and {action}; "
-                             f"{action} is left unbound")
+            conflicts.append(f"{combo.text} is bound to both {owner[combo.text].value} and "
+                             f"{action.value}; {action.value} is left unbound")
             continue
         if combo.text in RESERVED:
-            conflicts.append(f"{combo.text} ({action}) is also {RESERVED[combo.text]}")
+            conflicts.append(f"{combo.text} ({action.value}) is also {RESERVED[combo.text]}")
         owner[combo.text] = action
         combos[action] = combo
     return combos, conflicts
@@ -141,7 +143,7 @@ class GlobalHotkeys:
         ControlError: when global hooks are unavailable here, saying why and what to use.
     """
 
-    def __init__(self, combos: Mapping[str, Combo], on_action: Callable[[str], Any]) -> None:
+    def __init__(self, combos: Mapping[Action, Combo], on_action: Callable[[Action], Any]) -> None:
         why = global_hotkeys_unavailable()
         fallback = ("use the preview window's keys (--sink window; 'livecam hotkeys' lists "
                     "them) or the control panel")
@@ -169,7 +171,7 @@ class GlobalHotkeys:
         return bool(self._listener.is_alive())
 
 
-def _caller(on_action: Callable[[str], Any], action: str) -> Callable[[], None]:
+def _caller(on_action: Callable[[Action], Any], action: Action) -> Callable[[], None]:
     def call() -> None:
         try:
             on_action(action)

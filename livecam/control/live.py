@@ -1,6 +1,9 @@
 """The running stream's switches: one object that hotkeys, the control API and the preview
 window all go through, so each does exactly the same thing.
 
+Every change is a command handed to the loop's own thread and applied between two frames
+(`Pipeline.submit`); no other thread writes into the running parts.
+
 Switching presets never stalls the stream: the new preset's effect is built and warmed on a
 loader thread while the old one keeps running, then handed to the loop at a frame boundary
 (with a short crossfade). A preset that fails to load is reported and the stream stays on the
@@ -16,6 +19,7 @@ import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 from collections.abc import Callable, Sequence
@@ -23,23 +27,15 @@ from collections.abc import Callable, Sequence
 from livecam.adapt.controller import ResolutionController
 from livecam.config_tables import did_you_mean
 from livecam.control.settings import ServerSettings
-from livecam.effects.protocol import Effect
+from livecam.control.actions import Action
+from livecam.effects.protocol import Effect, FaceCycling
 from livecam.errors import ControlError, LivecamError
 from livecam.loop.pipeline import Pipeline
 from livecam.loop.privacy import Privacy
 from livecam.sinks.file import VideoFileSink
 
 log = logging.getLogger("livecam.control")
-
-ACTION_HELP: dict[str, str] = {
-    "toggle_effect": "effect on/off",
-    "next_preset": "next preset",
-    "previous_preset": "previous preset",
-    **{f"preset_{i}": f"preset {i}" for i in range(1, 10)},
-    "next_face": "next enrolled face",
-    "privacy": "privacy card on/off",
-    "record": "start/stop recording",
-}
+COMMAND_WAIT_S = 1.0   # how long an action waits for the frame that applies it
 
 EffectBuilder = Callable[[str], tuple[Effect, ResolutionController | None]]
 
@@ -80,36 +76,52 @@ class LiveControl:
         self._closed = False
 
     # actions ----------------------------------------------------------------------------------
-    def perform(self, action: str) -> Outcome:
-        """Run a named action (a hotkey or window key); unknown names are refused."""
-        if action == "toggle_effect":
-            return self.set_effect(None)
-        if action == "next_preset":
-            return self.step_preset(1)
-        if action == "previous_preset":
-            return self.step_preset(-1)
-        if action.startswith("preset_") and action[7:].isdigit():
-            return self.preset_number(int(action[7:]))
-        if action == "next_face":
-            return self.next_face()
-        if action == "privacy":
-            return self.set_privacy(None)
-        if action == "record":
-            return self.set_recording(None)
-        return Outcome(False, f"unknown action '{action}'")
+    def perform(self, action: Action | str) -> Outcome:
+        """Run an action (a hotkey, a window key, a timer); unknown names are refused."""
+        try:
+            action = Action(action)
+        except ValueError:
+            return Outcome(False, f"unknown action '{action}'"
+                                  f"{did_you_mean(str(action), [a.value for a in Action])}")
+        number = action.preset_number
+        if number is not None:
+            return self.preset_number(number)
+        handlers: dict[Action, Callable[[], Outcome]] = {
+            Action.TOGGLE_EFFECT: lambda: self.set_effect(None),
+            Action.NEXT_PRESET: lambda: self.step_preset(1),
+            Action.PREVIOUS_PRESET: lambda: self.step_preset(-1),
+            Action.NEXT_FACE: self.next_face,
+            Action.PRIVACY: lambda: self.set_privacy(None),
+            Action.RECORD: lambda: self.set_recording(None)}
+        return handlers[action]()
+
+    def _change(self, change: Callable[[], Outcome]) -> Outcome:
+        """Hand `change` to the loop's own thread (applied at the next frame boundary) and
+        wait a little for what it did."""
+        done = self.pipeline.submit(change)
+        try:
+            return done.result(timeout=COMMAND_WAIT_S)
+        except FutureTimeout:
+            return Outcome(True, "queued: applied with the next frame")
+        except LivecamError as exc:
+            return Outcome(False, str(exc))
 
     def set_effect(self, on: bool | None) -> Outcome:
         """Effect on, off (bypass: the camera image goes out), or toggled (None)."""
-        self.pipeline.effect_on = (not self.pipeline.effect_on) if on is None else on
-        return Outcome(True, f"effect {'on' if self.pipeline.effect_on else 'off'}")
+        def change() -> Outcome:
+            self.pipeline.effect_on = (not self.pipeline.effect_on) if on is None else on
+            return Outcome(True, f"effect {'on' if self.pipeline.effect_on else 'off'}")
+        return self._change(change)
 
     def set_privacy(self, on: bool | None) -> Outcome:
         """Privacy card (or frozen frame) on, off, or toggled (None)."""
-        active = self.pipeline.privacy is not None
-        want = (not active) if on is None else on
         mode: Privacy = "freeze" if self.settings.privacy == "freeze" else "card"
-        self.pipeline.privacy = mode if want else None
-        return Outcome(True, f"privacy {mode} {'on' if want else 'off'}")
+
+        def change() -> Outcome:
+            want = (self.pipeline.privacy is None) if on is None else on
+            self.pipeline.privacy = mode if want else None
+            return Outcome(True, f"privacy {mode} {'on' if want else 'off'}")
+        return self._change(change)
 
     def select_preset(self, name: str) -> Outcome:
         """Load `name` in the background and switch to it when it is ready."""
@@ -141,10 +153,13 @@ class LiveControl:
         return self.select_preset(self.presets[number - 1])
 
     def next_face(self) -> Outcome:
-        cycle = getattr(self.pipeline.effect, "next_face", None)
-        if cycle is None:
-            return Outcome(False, f"'{self.pipeline.preset_name}' uses no enrolled face")
-        return Outcome(True, f"face: {cycle()}")
+        """Wear the next enrolled face (face-swap presets)."""
+        def change() -> Outcome:
+            effect = self.pipeline.effect
+            if not isinstance(effect, FaceCycling):
+                return Outcome(False, f"'{self.pipeline.preset_name}' uses no enrolled face")
+            return Outcome(True, f"face: {effect.next_face()}")
+        return self._change(change)
 
     def set_recording(self, on: bool | None) -> Outcome:
         """Start or stop recording the output to a new file in the recordings folder."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from livecam.config_tables import build_settings
+from livecam.control.actions import Action
 from livecam.errors import ConfigError, PresetError
 from livecam.loop.privacy import PRIVACY_MODES
 from livecam.paths import user_config_dir
@@ -67,9 +68,14 @@ class HotkeySettings:
     privacy: str = ""
     record: str = ""
 
-    def bindings(self) -> dict[str, str]:
+    def bindings(self) -> dict[Action, str]:
         """Action → combination, bound actions only."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+        return {Action(f.name): getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name)}
+
+
+# one key per action: the table is read by the same loader as every other settings table
+assert {f.name for f in fields(HotkeySettings)} == {a.value for a in Action}
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,3 +32,22 @@ class Adjustable(Protocol):
     background_width: int    # whole-frame pass width, pixels (0: none)
 
     def set_resolution(self, face_side: int, background_width: int) -> None: ...
+
+
+@runtime_checkable
+class FaceCycling(Protocol):
+    """An effect that wears enrolled faces and can move to the next one. Called on the
+    processing thread, between `apply` calls (a command of the running stream)."""
+
+    def next_face(self) -> str: ...
+
+
+@runtime_checkable
+class ModelReporting(Protocol):
+    """An effect that runs one of the project's models and says which (benchmark records)."""
+
+    @property
+    def model_name(self) -> str: ...
+
+    @property
+    def provider(self) -> str: ...

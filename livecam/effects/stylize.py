@@ -113,6 +113,14 @@ class StylizeEffect:
         self._segmenter = PersonSegmenter() if settings.hair_edge else None
         self.model.warm_up(self.resolution)
 
+    @property
+    def model_name(self) -> str:
+        return self.choice.entry.name
+
+    @property
+    def provider(self) -> str:
+        return self.choice.provider
+
     def set_resolution(self, face_side: int, background_width: int) -> None:
         """Change the face crop side and background width live (the controller's knob); a
         preset without a painted background keeps none."""

@@ -12,7 +12,8 @@ import logging
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import cv2
 
@@ -29,6 +30,8 @@ from livecam.sources.protocol import Source
 from livecam.tracking.protocol import Tracker
 
 log = logging.getLogger("livecam.loop")
+T = TypeVar("T")
+COMMANDS_MAX = 64   # changes waiting for the next frame; more means frames stopped coming
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,9 @@ class Pipeline:
         self._fade_from: FrameBGR | None = None
         self._fade_left = 0
         self._last_image: FrameBGR | None = None
+        self._commands: list[tuple[Callable[[], Any], Future[Any]]] = []
+        self._commands_lock = threading.Lock()
+        self._processing = False
         self._sink_changes: list[tuple[bool, Sink]] = []
         self._sink_lock = threading.Lock()
         self.latest: OutputFrame | None = None
@@ -118,6 +124,38 @@ class Pipeline:
     def stop(self) -> None:
         """Ask every thread to finish; safe from signal handlers and other threads."""
         self._stop.set()
+
+    def submit(self, change: Callable[[], T]) -> Future[T]:
+        """Queue a change to the running stream (effect on/off, privacy, the next face...).
+
+        The processing thread applies it at the next frame boundary, so no part is changed
+        while a frame is being made; when the loop is not processing (not started yet, or
+        finished) it is applied at once. The future holds what `change` returned or raised.
+        """
+        done: Future[T] = Future()
+        with self._commands_lock:
+            if self._processing:
+                if len(self._commands) >= COMMANDS_MAX:
+                    done.set_exception(LivecamError(
+                        f"{COMMANDS_MAX} changes are already waiting for the next frame; "
+                        "is the source still delivering frames?"))
+                else:
+                    self._commands.append((change, done))
+                return done
+        _apply(change, done)
+        return done
+
+    def _apply_commands(self) -> None:
+        with self._commands_lock:
+            commands, self._commands = self._commands, []
+        for change, done in commands:
+            _apply(change, done)
+
+    def _set_processing(self, on: bool) -> None:
+        with self._commands_lock:
+            self._processing = on
+        if not on:   # whatever arrived while the last frame was made still happens
+            self._apply_commands()
 
     def swap_effect(self, effect: Effect, preset: str,
                     controller: ResolutionController | None = None) -> Future[Effect]:
@@ -238,6 +276,13 @@ class Pipeline:
 
     # processing ------------------------------------------------------------------------------
     def _process_loop(self) -> None:
+        self._set_processing(True)
+        try:
+            self._process_frames()
+        finally:
+            self._set_processing(False)
+
+    def _process_frames(self) -> None:
         dropped_seen = 0
         while True:
             work = self._capture_slot.get()
@@ -248,6 +293,7 @@ class Pipeline:
             rec.stages_ms["queue"] = (start_s - rec.capture_s) * 1000.0
             rec.dropped_before = self._capture_slot.dropped - dropped_seen
             dropped_seen = self._capture_slot.dropped
+            self._apply_commands()
             self._take_swap()
             rec.preset = self.preset_name
             privacy = self.privacy
@@ -396,6 +442,13 @@ class Pipeline:
                 self.sinks.remove(sink)
                 _close_quietly(sink)
                 log.info("%s finished", sink.name)
+
+
+def _apply(change: Callable[[], T], done: Future[T]) -> None:
+    try:
+        done.set_result(change())
+    except Exception as exc:   # the caller's to report; the stream goes on
+        done.set_exception(exc)
 
 
 def _close_quietly(sink: Sink) -> None:

@@ -14,6 +14,7 @@ import cv2
 
 from livecam.errors import SinkError
 from livecam.frame import FrameBGR
+from livecam.control.actions import Action
 from livecam.control.hotkeys import WINDOW_KEYS
 from livecam.sinks.protocol import OutputFrame
 
@@ -51,7 +52,7 @@ class WindowSink:
         self.title = title
         self.name = "window"
         self.stop_requested = False
-        self.on_key: Callable[[str], object] | None = None   # action name → live control
+        self.on_action: Callable[[Action], object] | None = None   # → the live control
         self.help_lines: list[str] = []
         self._open = False
         self._shown = 0
@@ -82,8 +83,8 @@ class WindowSink:
             self.stop_requested = True
         elif key == ord("k"):
             self._help = not self._help
-        elif self.on_key is not None and chr(key) in WINDOW_KEYS:
-            self.on_key(WINDOW_KEYS[chr(key)])
+        elif self.on_action is not None and chr(key) in WINDOW_KEYS:
+            self.on_action(WINDOW_KEYS[chr(key)])
 
     def close(self) -> None:
         if self._open:
