@@ -99,7 +99,7 @@ def still_faces(count: int, reader: Any
     from livecam.training.faces import load_faces  # noqa: PLC0415
 
     held = load_faces(CACHE, "holdout")
-    step = max(1, len(held.images) // count)
+    step = max(1, len(held.images) // max(count, 1))
     images, marks, names = [], [], []
     for i in range(0, len(held.images), step):
         if len(images) >= count:

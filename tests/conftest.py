@@ -108,3 +108,18 @@ def display(_xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DISPLAY", _xvfb)
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
     return _xvfb
+
+
+@pytest.fixture(scope="session")
+def demo_face():
+    """The demo portrait and its tracked face (real MediaPipe)."""
+    from livecam.frame import Frame
+    from livecam.sources.demo import DemoSource
+    from livecam.tracking.mediapipe_mesh import MediaPipeTracker
+    from livecam.tracking.settings import TrackingSettings
+
+    image = DemoSource(640, 360, realtime=False).render(1.3)
+    tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
+    (face,) = tracker.track(Frame(image, 0, 0.0))
+    tracker.close()
+    return image, face

@@ -17,15 +17,6 @@ from livecam.tracking.mesh_topology import TRIANGLES
 from livecam.tracking.settings import TrackingSettings
 
 
-@pytest.fixture(scope="module")
-def demo_face():
-    image = DemoSource(640, 360, realtime=False).render(1.3)
-    tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
-    (face,) = tracker.track(Frame(image, 0, 0.0))
-    tracker.close()
-    return image, face
-
-
 def test_similarity_recovers_a_known_transform():
     rng = np.random.default_rng(1)
     src = rng.uniform(0, 100, (5, 2))

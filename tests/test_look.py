@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from livecam.evaluation.look import eye_opening, eye_sharpness, iris_position
-from livecam.frame import Frame
 from livecam.geometry.align import align_face
 from livecam.geometry.eye_bulge import EyeBulge, eye_bulges
 from livecam.geometry.mesh_raster import interpolate, interpolate_reference, warp_field
@@ -16,17 +15,12 @@ from livecam.look.shading import normal_map, shade
 from livecam.look.upsample import guided_upsample
 from livecam.sources.demo import DemoSource
 from livecam.tracking import mesh_regions as regions
-from livecam.tracking.mediapipe_mesh import MediaPipeTracker
 from livecam.tracking.mesh_topology import TRIANGLES
-from livecam.tracking.settings import TrackingSettings
 
 
 @pytest.fixture(scope="module")
-def aligned():
-    image = DemoSource(640, 360, realtime=False).render(1.3)
-    tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
-    (face,) = tracker.track(Frame(image, 0, 0.0))
-    tracker.close()
+def aligned(demo_face):
+    image, face = demo_face
     crop = align_face(image, face.landmarks, 256)
     scale = float(np.sqrt(abs(np.linalg.det(crop.to_crop[:, :2]))))
     return crop, face.landmarks[:, 2] * scale
