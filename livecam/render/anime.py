@@ -30,7 +30,6 @@ KEY_FACE, KEY_OUT = 0.2, 0.5
 CEL_FACE = 0.25
 SAT_FACE, SAT_OUT = 1.5, 2.0
 LINE_BLOCK, LINE_OFFSET = 17, 3    # adaptive threshold: window (side / LINE_BLOCK), offset
-CRISP = 0.015                      # grey step per pixel (0-1) under which nothing is inked
 
 
 def _odd(n: float) -> int:
@@ -44,13 +43,7 @@ def _ink_lines(gray: Float, side: float, block: float, offset: float) -> Float:
     ink = cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
                                 _odd(side / block), offset)
     lines = cv2.GaussianBlur(ink.astype(np.float32) / 255.0, (0, 0), max(0.5, side / 400))
-    # only along crisp structure: a flat or out-of-focus region has none, and a threshold
-    # against its own mean would paint blobs there
-    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3) / 8.0
-    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3) / 8.0
-    crisp = cv2.dilate(np.sqrt(gx * gx + gy * gy), np.ones((5, 5), np.uint8))
-    gate = cv2.GaussianBlur(np.clip((crisp - CRISP) / CRISP, 0.0, 1.0), (0, 0), 1.0)
-    return np.clip(lines * 1.3 * gate, 0.0, 1.0)
+    return np.clip(lines * 1.3, 0.0, 1.0)
 
 
 def render_anime(image: FrameBGR, landmarks: Points) -> FrameBGR:
