@@ -38,7 +38,7 @@ from livecam.swap.enroll import SIDE
 from livecam.swap.detail import restore_detail
 from livecam.swap.faces_store import EnrolledFace, list_faces, load_face
 from livecam.swap.fusion_input import plain_paste, target_context
-from livecam.swap.interiors import iris_chroma, keep_interiors
+from livecam.swap.interiors import interiors, iris_chroma, lay_in
 from livecam.swap.occluders import hand_mask, object_mask
 from livecam.tracking.mesh_regions import FILLED_TRIANGLES
 from livecam.swap.shape import ShapeTransfer
@@ -207,13 +207,15 @@ class FaceSwapEffect:
         skin = skin_mask(landmarks, side)   # for the colour transfer and the object test
         if self.settings.colour:
             warped = match_colour(warped, crop, self._source_skin_at(side), skin)
-        warped = keep_interiors(warped, crop, landmarks, dst, self.settings.keep_eyes,
-                                self.settings.keep_mouth, self._iris[self.current])
+        kept = interiors(crop, landmarks, dst, self.settings.keep_eyes,
+                         self.settings.keep_mouth, self._iris[self.current])
+        warped = lay_in(warped, kept)   # the model sees the face as it will be worn
         if self.model is not None:
             fused = self.model.run(target_context(crop, mask), warped, mask)
             fused = restore_detail(fused, warped, mask, self.settings.detail)
         else:
             fused = plain_paste(crop, warped, mask)
+        fused = lay_in(fused, kept)     # and the camera's own openings go out as they are
         if self._objects:   # out of the paste only: the model saw the whole face
             keep = object_mask(crop, landmarks, skin)
             # where the object is all but certain, nothing is pasted, not even a resampled copy

@@ -34,35 +34,43 @@ def iris_chroma(image: FrameBGR, landmarks: Points) -> npt.NDArray[np.float32]:
     return lab[1:].astype(np.float32)
 
 
-def keep_interiors(worn: FrameBGR, crop: FrameBGR, landmarks: Points, dst: Points,
-                   eyes: bool, mouth: bool, iris_ab: npt.NDArray[np.float32] | None = None
-                   ) -> FrameBGR:
-    """`worn` (the enrolled face warped to `dst`) with the eye and mouth openings of `crop`
-    (whose mesh is `landmarks`) moved to `dst` and blended in.
+def interiors(crop: FrameBGR, landmarks: Points, dst: Points, eyes: bool, mouth: bool,
+              iris_ab: npt.NDArray[np.float32] | None = None
+              ) -> tuple[FrameBGR, npt.NDArray[np.float32]] | None:
+    """The eye and mouth openings of `crop` (whose mesh is `landmarks`) moved to `dst`, and
+    where they show (0–1, feathered inward so the lid and lip lines stay the enrolled face's);
+    None when nothing is open or kept.
 
     Args:
-        worn: The enrolled face on the target's (reshaped) mesh.
         crop: The target crop.
         landmarks: The target's mesh in crop pixels.
-        dst: The reshaped mesh `worn` was warped to.
+        dst: The reshaped mesh the enrolled face is warped to.
         eyes: Keep the target's eyes (iris, gaze, blinks).
         mouth: Keep the target's mouth interior (teeth, tongue).
         iris_ab: The enrolled face's iris colour (Lab a, b) for the kept eyes.
     """
     parts = ([EYE_TRIANGLES] if eyes else []) + ([MOUTH_TRIANGLES] if mouth else [])
     if not parts:
-        return worn
-    side = worn.shape[0]
+        return None
+    side = crop.shape[0]
     inside, covered = warp_mesh(crop, landmarks[:, :2], dst, np.concatenate(parts),
-                                out=np.zeros_like(worn))
+                                out=np.zeros_like(crop))
     if not covered.any():
-        return worn
+        return None
     if eyes and iris_ab is not None:
         inside = _recolour_irises(inside, dst, iris_ab, iris_chroma(crop, landmarks))
-    # feathered inward so the lid and lip lines stay the enrolled face's
     hard = cv2.erode(covered, np.ones((3, 3), np.uint8))
     alpha = cv2.GaussianBlur(hard.astype(np.float32) / 255.0, (0, 0), max(side / 320, 0.6))
-    return cv2.blendLinear(inside, worn, alpha, 1.0 - alpha)
+    return inside, alpha
+
+
+def lay_in(image: FrameBGR, kept: tuple[FrameBGR, npt.NDArray[np.float32]] | None
+           ) -> FrameBGR:
+    """`image` with the kept openings blended in."""
+    if kept is None:
+        return image
+    inside, alpha = kept
+    return cv2.blendLinear(inside, image, alpha, 1.0 - alpha)
 
 
 def _recolour_irises(image: FrameBGR, dst: Points, to_ab: npt.NDArray[np.float32],
