@@ -91,7 +91,8 @@ def test_slim_and_chin_move_the_jaw_inward_and_up(demo_face):
 
 def test_a_turned_head_is_reshaped_without_folding_a_triangle():
     """The 3D plan with a strong edit on a mesh turned 45 degrees: no triangle turns over."""
-    from livecam.geometry.face_shape import SKIN_TRIANGLES, _signed_areas
+    from livecam.geometry.face_shape import _signed_areas
+    from livecam.tracking.mesh_regions import SKIN_TRIANGLES
 
     image = DemoSource(640, 360, realtime=False).render(1.3)
     tracker = MediaPipeTracker(TrackingSettings(max_faces=1))

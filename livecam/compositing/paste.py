@@ -52,8 +52,7 @@ def paste_face(out: FrameBGR, crop: FrameBGR, mask: Mask, to_crop: Affine, *,
     _copy_back(out, composite, mask, cv2.invertAffineTransform(to_crop))
 
 
-def _person_in_crop(person: tuple[npt.NDArray[np.float32], float], to_crop: Affine,
-                    side: int) -> npt.NDArray[np.float32]:
+def _person_in_crop(person: Person, to_crop: Affine, side: int) -> npt.NDArray[np.float32]:
     """The segmentation map (frame at low resolution) seen in crop pixels, its soft edge
     firmed a little so the hair keeps its stylised edge."""
     probability, scale = person
@@ -64,8 +63,7 @@ def _person_in_crop(person: tuple[npt.NDArray[np.float32], float], to_crop: Affi
     return np.clip((inside - 0.2) * 1.6, 0.0, 1.0)
 
 
-def _copy_back(out: FrameBGR, composite: FrameBGR, mask: npt.NDArray[np.float32],
-           to_frame: Affine) -> None:
+def _copy_back(out: FrameBGR, composite: FrameBGR, mask: Mask, to_frame: Affine) -> None:
     """Copy `composite` (already feathered into the background) into `out` wherever `mask`
     is not zero, touching only the part of the frame the mask covers."""
     shown = (mask > 0.004).astype(np.uint8)

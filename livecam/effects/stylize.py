@@ -167,7 +167,7 @@ class StylizeEffect:
         k = plan / big
         field, moved = self._reshaper.plan(((marks + 0.5) * k - 0.5).astype(np.float32), plan,
                                            (depth * k).astype(np.float32))
-        crop = _cut(source, to_frame, big, field)
+        crop = _cut(source, to_crop, to_frame, big, field)
         moved = ((moved[:, :2] + 0.5) / k - 0.5).astype(np.float32)
         small = crop if big == side else cv2.resize(crop, (side, side),
                                                      interpolation=cv2.INTER_AREA)
@@ -201,11 +201,12 @@ class StylizeEffect:
             self._segmenter = None
 
 
-def _cut(source: FrameBGR, to_frame: Affine, side: int, field: Field | None) -> FrameBGR:
+def _cut(source: FrameBGR, to_crop: Affine, to_frame: Affine, side: int, field: Field | None
+         ) -> FrameBGR:
     """The `side` crop of the frame, through the reshaping warp field when there is one."""
     if field is None:
-        return cv2.warpAffine(source, cv2.invertAffineTransform(to_frame), (side, side),
-                              flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return cv2.warpAffine(source, to_crop, (side, side), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
     # the field's crop positions, scaled to this side and taken to the frame while small
     k = side / field.shape[0]
     crop_xy = (field + 0.5) * k - 0.5

@@ -23,14 +23,13 @@ from livecam.frame import FrameBGR, Points
 from livecam.geometry.eye_bulge import bulge_field, eye_bulges
 from livecam.geometry.mesh_raster import Field, Triangles, scale_field, warp_field
 from livecam.tracking import mesh_regions as regions
-from livecam.tracking.mesh_topology import FACE_OVAL, TRIANGLES
+from livecam.tracking.mesh_topology import FACE_OVAL
 
 NOSE_TIP, CHIN_TIP, FOREHEAD_TOP = 1, 152, 10
 RIGHT_OUTER, LEFT_OUTER = 33, 263
 RING_SCALE = 1.45
 MOUTH_CENTRE = (13, 14, 61, 291)
 FOLD_TRIES = 5
-SKIN_TRIANGLES = np.asarray(TRIANGLES, np.int32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +125,7 @@ def reshaped(landmarks: Points, s: ShapeSettings, depth: npt.NDArray[np.float32]
 
 
 def _signed_areas(pts: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    a, b, c = (pts[SKIN_TRIANGLES[:, k]] for k in range(3))
+    a, b, c = (pts[regions.SKIN_TRIANGLES[:, k]] for k in range(3))
     return 0.5 * ((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1])
                   - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
 

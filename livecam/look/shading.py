@@ -17,10 +17,8 @@ from livecam.frame import FrameBGR, Points
 from livecam.geometry.mesh_raster import interpolate
 from livecam.compositing.masks import face_masks
 from livecam.tracking import mesh_regions as regions
-from livecam.tracking.mesh_topology import TRIANGLES
 
 Float = npt.NDArray[np.float32]
-SKIN = np.asarray(TRIANGLES, np.int32)
 KEY = np.array([-0.45, -0.55, 0.70])       # view space: x right, y down, z toward the viewer
 FILL = np.array([0.65, -0.05, 0.76])
 WRAP = 0.45                                # how far the key light wraps past the terminator
@@ -32,14 +30,14 @@ NORMAL_SIDE = 96                           # normals are smooth: rasterised smal
 def vertex_normals(points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Unit normals (view space, z toward the viewer) at each mesh vertex from 3D points in
     MediaPipe's axes (x right, y down, z away from the camera)."""
-    a, b, c = (points[SKIN[:, k]] for k in range(3))
+    a, b, c = (points[regions.SKIN_TRIANGLES[:, k]] for k in range(3))
     face = np.cross(b - a, c - a)
     # the mesh's triangles are not wound alike: turn each to face the camera (MediaPipe's z
     # points away from it)
     face[face[:, 2] > 0] *= -1.0
     normals = np.zeros_like(points)
     for k in range(3):
-        np.add.at(normals, SKIN[:, k], face)
+        np.add.at(normals, regions.SKIN_TRIANGLES[:, k], face)
     normals[:, 2] = -normals[:, 2]
     return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-9)
 
@@ -52,7 +50,7 @@ def normal_map(landmarks: Points, depth: npt.NDArray[np.float32], side: int
     pts = np.column_stack([landmarks[:, :2], depth]).astype(np.float64)
     normals = vertex_normals(pts)
     small, covered = interpolate((NORMAL_SIDE, NORMAL_SIDE), (pts[:, :2] + 0.5) * k - 0.5,
-                                 SKIN, normals.astype(np.float32))
+                                 regions.SKIN_TRIANGLES, normals.astype(np.float32))
     small = cv2.GaussianBlur(small, (0, 0), 1.2)
     cover = cv2.GaussianBlur(covered.astype(np.float32) / 255.0, (0, 0), 2.0)
     big = cv2.resize(small, (side, side), interpolation=cv2.INTER_LINEAR)

@@ -61,14 +61,6 @@ CROSSFADE_FRAMES = 8   # about a quarter of a second at 30 fps
 
 
 @dataclass(slots=True)
-class _Swap:
-    effect: Effect
-    preset: str
-    controller: ResolutionController | None
-    done: Future[Effect]
-
-
-@dataclass(slots=True)
 class _Work:
     frame: Frame
     record: FrameRecord
@@ -97,8 +89,6 @@ class Pipeline:
         self.controller = controller if self._knob is not None else None
         self.preset_name = self.settings.preset
         self.privacy: Privacy | None = None
-        self._swap: _Swap | None = None
-        self._swap_lock = threading.Lock()
         self._fade_from: FrameBGR | None = None
         self._fade_left = 0
         self._last_image: FrameBGR | None = None
@@ -159,18 +149,13 @@ class Pipeline:
 
     def swap_effect(self, effect: Effect, preset: str,
                     controller: ResolutionController | None = None) -> Future[Effect]:
-        """Hand over to a loaded, warmed-up effect at the next frame, with a short crossfade.
+        """Hand over to a loaded, warmed-up effect at the next frame (a command like any
+        other), with a short crossfade.
 
-        Returns a future that resolves to the effect it replaced (for the caller to close off
-        the processing thread); a swap still waiting is replaced and resolves to its own effect.
+        Returns a future that resolves to the effect it replaced, for the caller to close off
+        the processing thread.
         """
-        done: Future[Effect] = Future()
-        with self._swap_lock:
-            if self._swap is not None:
-                self._swap.done.set_result(self._swap.effect)
-            self._swap = _Swap(effect, preset,
-                               controller if isinstance(effect, Adjustable) else None, done)
-        return done
+        return self.submit(lambda: self._install(effect, preset, controller))
 
     def add_sink(self, sink: Sink) -> None:
         """Start feeding a sink (a recording) from the next frame; opened on the output thread."""
@@ -294,7 +279,6 @@ class Pipeline:
             rec.dropped_before = self._capture_slot.dropped - dropped_seen
             dropped_seen = self._capture_slot.dropped
             self._apply_commands()
-            self._take_swap()
             rec.preset = self.preset_name
             privacy = self.privacy
             if privacy is not None:
@@ -333,19 +317,17 @@ class Pipeline:
                 break
         self._output_slot.close()
 
-    def _take_swap(self) -> None:
-        with self._swap_lock:
-            swap, self._swap = self._swap, None
-        if swap is None:
-            return
+    def _install(self, effect: Effect, preset: str,
+                 controller: ResolutionController | None) -> Effect:
         old = self.effect
-        self.effect, self.controller = swap.effect, swap.controller
-        self._knob = swap.effect if isinstance(swap.effect, Adjustable) else None
-        log.info("switched to '%s'", swap.preset)
-        self.preset_name = swap.preset
+        self.effect = effect
+        self._knob = effect if isinstance(effect, Adjustable) else None
+        self.controller = controller if self._knob is not None else None
+        log.info("switched to '%s'", preset)
+        self.preset_name = preset
         if self._last_image is not None:
             self._fade_from, self._fade_left = self._last_image, CROSSFADE_FRAMES
-        swap.done.set_result(old)
+        return old
 
     def _crossfade(self, image: FrameBGR) -> FrameBGR:
         """Blend the last frame of the previous effect into the first ones of the new."""

@@ -37,5 +37,6 @@ def fan(loop: tuple[int, ...]) -> list[tuple[int, int, int]]:
 
 # the mesh's own triangles leave the eyes and the mouth open; warps that move the eyes or
 # the mouth must carry what lies inside them too
+SKIN_TRIANGLES = np.asarray(TRIANGLES, np.int32)   # the mesh's own: eyes and mouth left open
 FILLED_TRIANGLES = np.asarray(list(TRIANGLES) + fan(RIGHT_EYE_LOOP) + fan(LEFT_EYE_LOOP)
                               + fan(INNER_LIPS), np.int32)
