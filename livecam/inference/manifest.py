@@ -54,6 +54,9 @@ def models_dir() -> Path:
     checkout = Path(__file__).resolve().parents[2] / "models"
     if (checkout / MANIFEST).is_file():
         return checkout
+    installed = Path(sys.prefix) / "share" / "livecam" / "models"   # the wheel's data files
+    if (installed / MANIFEST).is_file():
+        return installed
     return Path.home() / ".local" / "share" / "livecam" / "models"
 
 

@@ -1,0 +1,3 @@
+from livecam.cli import main
+
+raise SystemExit(main())

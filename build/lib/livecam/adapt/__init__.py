@@ -1,0 +1,1 @@
+"""Holding the frame rate: quality bounds, the resolution ladder and the live controller."""

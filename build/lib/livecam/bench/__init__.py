@@ -1,0 +1,1 @@
+"""Benchmark records: one JSON per run with machine, configuration, per-frame rows, summary."""

@@ -1,0 +1,419 @@
+"""The `livecam` command. The only place that prints errors and chooses exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from collections.abc import Sequence
+
+from livecam import __version__
+from livecam.adapt.ladder import QUALITIES
+from livecam.errors import LivecamError
+from livecam.config_tables import choices
+from livecam.inference.choices import FusionTier, ProviderChoice, Tier
+from livecam.inference.manifest import shipped_tiers
+from livecam.sinks.factory import SINK_FORMS
+from livecam.sources.factory import SourceSpec
+
+log = logging.getLogger("livecam")
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = text.lower().split("x")
+        return int(w), int(h)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1280x720, got '{text}'") from None
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_run_args(p: argparse.ArgumentParser, default_sinks: list[str]) -> None:
+    p.add_argument("--source", default="demo",
+                   help="camera index (0), device path (/dev/video2), video or image file, or "
+                        "'demo' (default)")
+    p.add_argument("--preset", default="landmarks", help="preset name or .toml file "
+                   "(see 'livecam presets')")
+    p.add_argument("--sink", action="append", dest="sinks", metavar="SINK",
+                   help=f"output, repeatable: {SINK_FORMS} (default: {' '.join(default_sinks)})")
+    p.add_argument("--size", type=_size, default=(1280, 720), help="camera/demo frame size "
+                   "WxH (default 1280x720)")
+    p.add_argument("--fps", type=float, default=30.0, help="camera/demo/image fps (default 30)")
+    p.add_argument("--mirror", action="store_true", help="flip the camera image horizontally")
+    p.add_argument("--loop", action="store_true", help="restart a video file at its end")
+    p.add_argument("--as-fast-as-possible", action="store_true",
+                   help="do not pace files in real time; process every frame (offline mode)")
+    p.add_argument("--max-frames", type=_positive_int, default=None,
+                   help="stop after this many source frames")
+    p.add_argument("--quality", choices=QUALITIES, default="balanced",
+                   help="resolution range the controller may use: light (weak laptops, "
+                        "games beside), balanced (default), high (desktops, GPUs)")
+    p.add_argument("--no-adapt", dest="adapt", action="store_false",
+                   help="keep the preset's resolution instead of adapting it to hold the "
+                        "frame rate")
+    p.add_argument("--target-fps", type=float, default=None,
+                   help="frame rate to hold (default: the source's)")
+    p.add_argument("--tier", choices=("auto", *shipped_tiers()), default=None,
+                   help="model tier, overriding the preset (auto: from the device profile)")
+    p.add_argument("--provider", choices=choices(ProviderChoice), default=None,
+                   help="onnxruntime execution provider, overriding the preset")
+    p.set_defaults(default_sinks=default_sinks)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="livecam", description="Real-time webcam filter for "
+                                     "live streamers, output as a virtual camera.")
+    parser.add_argument("--version", action="version", version=f"livecam {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the filter live")
+    _add_run_args(run, ["virtualcam"])
+    run.add_argument("--bench-out", default=None, metavar="PATH",
+                     help="also record this run as a benchmark JSON")
+    run.add_argument("--face", default=None, metavar="NAME",
+                     help="enrolled face to wear, overriding a face-swap preset")
+    run.add_argument("--no-control", dest="control", action="store_false",
+                     help="do not serve the control API and web panel")
+    run.add_argument("--control-port", type=int, default=None,
+                     help="control API port (default from livecam.toml: 8787)")
+    run.add_argument("--no-hotkeys", dest="hotkeys", action="store_false",
+                     help="do not listen for global hotkeys")
+    run.set_defaults(switch_every=None)
+
+    bench = sub.add_parser("bench", help="record a benchmark run, or compare runs with "
+                           "'bench report RUN...'")
+    _add_run_args(bench, ["null"])
+    bench.add_argument("--out", default=None, metavar="PATH",
+                       help="record path (default bench-runs/<time>.json)")
+    bench.add_argument("--warmup-frames", type=int, default=30,
+                       help="frames left out of the summary (default 30)")
+    bench.add_argument("--switch-every", type=float, default=None, metavar="SECONDS",
+                       help="step to the next preset this often (measures switching)")
+    bench.add_argument("--face", default=None, metavar="NAME",
+                       help="enrolled face to wear, overriding a face-swap preset")
+    bench.set_defaults(control=False, control_port=None, hotkeys=False)
+    bench_sub = bench.add_subparsers(dest="bench_command", required=False)
+    report = bench_sub.add_parser("report", help="compare benchmark records")
+    report.add_argument("runs", nargs="+", help="benchmark JSON files")
+    report.add_argument("--plot", default=None, metavar="PNG",
+                        help="plot path (default: next to the first run, .png)")
+
+    train = sub.add_parser("train", help="train the project's models (needs the train extra)")
+    train_sub = train.add_subparsers(dest="train_command", required=True)
+    prepare = train_sub.add_parser("prepare", help="align the shared faces and render the "
+                                   "reference styles once")
+    prepare.add_argument("--data", default=None, help="shared data folder (default "
+                         "$LIVECAM_DATA or ../shared/data)")
+    prepare.add_argument("--style", default=None, help="render one style (default: every "
+                         "style whose targets are not cached yet)")
+    stylizer = train_sub.add_parser("stylizer", help="distil a style into a stylizer tier")
+    stylizer.add_argument("--style", default="fairy-tale")
+    stylizer.add_argument("--tier", default="S", choices=choices(Tier))
+    stylizer.add_argument("--size", type=int, default=128, help="training crop side")
+    stylizer.add_argument("--steps", type=int, default=6000, help="total steps (resumes)")
+    stylizer.add_argument("--batch", type=int, default=16)
+    stylizer.add_argument("--threads", type=int, default=2, help="CPU threads for training")
+    stylizer.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                          help="where to train (auto: a GPU when PyTorch sees one)")
+    anime = train_sub.add_parser("anime", help="adversarial anime training from the "
+                                 "fairy-tale weights")
+    anime.add_argument("--tier", default="S", choices=choices(Tier))
+    anime.add_argument("--size", type=int, default=128, help="training crop side")
+    anime.add_argument("--steps", type=int, default=3000, help="total steps (resumes)")
+    anime.add_argument("--batch", type=int, default=8)
+    anime.add_argument("--structure-weight", type=float, default=10.0)
+    anime.add_argument("--adversarial-weight", type=float, default=0.2)
+    anime.add_argument("--threads", type=int, default=2, help="CPU threads for training")
+    anime.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                       help="where to train (auto: a GPU when PyTorch sees one)")
+    anime.add_argument("--structure", choices=("renderer", "input"), default="renderer",
+                       help="structure target: the anime reference renderer (paired) or the "
+                            "blurred input")
+    prune = train_sub.add_parser("prune", help="prune a trained stylizer's channels and heal "
+                                 "it by distillation from the unpruned one")
+    prune.add_argument("weights", help="the teacher: training/checkpoints/STYLE-TIER.pt")
+    prune.add_argument("--ratio", type=float, default=0.5,
+                       help="share of channels removed from each prunable group")
+    prune.add_argument("--size", type=int, default=128, help="training crop side")
+    prune.add_argument("--steps", type=int, default=1500, help="total steps (resumes)")
+    prune.add_argument("--batch", type=int, default=16)
+    prune.add_argument("--threads", type=int, default=2, help="CPU threads for training")
+    fusion = train_sub.add_parser("fusion", help="self-supervised face-swap fusion model")
+    fusion.add_argument("--tier", default="S", choices=choices(FusionTier))
+    fusion.add_argument("--size", type=int, default=128, help="training crop side")
+    fusion.add_argument("--steps", type=int, default=4000, help="total steps (resumes)")
+    fusion.add_argument("--batch", type=int, default=16)
+    fusion.add_argument("--threads", type=int, default=2, help="CPU threads for training")
+    qat = train_sub.add_parser("fusion-qat", help="fine-tune the fusion model with INT8 "
+                               "simulated, so its INT8 export holds still")
+    qat.add_argument("--tier", default="S", choices=choices(FusionTier))
+    qat.add_argument("--size", type=int, default=256, help="training crop side")
+    qat.add_argument("--steps", type=int, default=1500, help="total steps (resumes)")
+    qat.add_argument("--batch", type=int, default=4)
+    qat.add_argument("--threads", type=int, default=2, help="CPU threads for training")
+    publish = train_sub.add_parser("publish", help="export weights to ONNX variants in models/")
+    publish.add_argument("weights", help="training/checkpoints/STYLE-TIER.pt")
+    publish.add_argument("--models", default="models")
+
+    enroll = sub.add_parser("enroll", help="enrol a face for face swap from one or more photos")
+    enroll.add_argument("photos", nargs="+", help="photos of the face (the best one is kept)")
+    enroll.add_argument("--name", required=True, help="what presets and --face call it")
+    enroll.add_argument("--pick", type=_positive_int, default=None,
+                        help="which face, left to right, in photos with several")
+    faces = sub.add_parser("faces", help="list enrolled faces")
+    faces.add_argument("--remove", default=None, metavar="NAME", help="forget a face")
+    sub.add_parser("presets", help="list presets")
+    sub.add_parser("hotkeys", help="list the hotkeys, their conflicts and the window keys")
+    doctor = sub.add_parser("doctor", help="check cameras, virtual camera, models and devices")
+    doctor.add_argument("--probe", action="store_true",
+                        help="measure every model variant again (after a hardware change)")
+    return parser
+
+
+def _spec(args: argparse.Namespace) -> SourceSpec:
+    return SourceSpec(text=args.source, width=args.size[0], height=args.size[1], fps=args.fps,
+                      mirror=args.mirror, realtime=not args.as_fast_as_possible, loop=args.loop)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    lat = summary.get("latency_ms", {})
+    stages = summary.get("stages_ms", {})
+    assert isinstance(lat, dict) and isinstance(stages, dict)
+    print(f"delivered {summary.get('delivered_frames')} frames at "
+          f"{float(summary.get('delivered_fps', 0.0)):.1f} fps, dropped "
+          f"{summary.get('dropped_frames')}; latency p50 {lat.get('p50', 0):.1f} ms, "
+          f"p95 {lat.get('p95', 0):.1f} ms, p99 {lat.get('p99', 0):.1f} ms")
+    for stage, stats in stages.items():
+        print(f"  {stage:8s} p50 {stats.get('p50', 0):6.2f} ms  p95 {stats.get('p95', 0):6.2f} ms")
+
+
+def _cmd_run(args: argparse.Namespace, bench_out: str | None, warmup: int) -> int:
+    from livecam.app import RunConfig, run  # noqa: PLC0415 - keeps 'livecam presets' fast
+
+    config = RunConfig(source=_spec(args), preset=args.preset,
+                       sinks=tuple(args.sinks or args.default_sinks),
+                       max_frames=args.max_frames, bench_out=bench_out, warmup_frames=warmup,
+                       quality=args.quality, adapt=args.adapt, target_fps=args.target_fps,
+                       tier=args.tier, provider=args.provider, control=args.control,
+                       control_port=args.control_port, hotkeys=args.hotkeys,
+                       switch_every_s=args.switch_every, face=args.face)
+    result = run(config)
+    print(f"livecam: {len(result.records) if bench_out else result.captured} frames, "
+          f"{result.dropped} dropped as stale, {result.repeated} repeated while the source "
+          "was lost")
+    if result.bench_path is not None:
+        _print_summary(result.summary)
+        print(f"benchmark record: {result.bench_path}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from livecam.bench.record import read_record  # noqa: PLC0415
+    from livecam.bench.report import comparison_table, plot_runs  # noqa: PLC0415
+
+    runs = [(Path(p).stem, read_record(p)) for p in args.runs]
+    print(comparison_table(runs))
+    plot = args.plot or str(Path(args.runs[0]).with_suffix(".png"))
+    print(f"plot: {plot_runs(runs, plot)}")
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    try:
+        import torch  # noqa: F401, PLC0415
+    except ImportError:
+        print("livecam: error: training needs PyTorch: pip install -e '.[train]'",
+              file=sys.stderr)
+        return 2
+    cache = Path("training/cache")
+    if args.train_command == "prepare":
+        from livecam.training.faces import (  # noqa: PLC0415
+            DEFAULT_DATA, build_anime_cache, build_cache)
+        from livecam.training.teacher import build_targets  # noqa: PLC0415
+
+        data = Path(args.data) if args.data else DEFAULT_DATA
+        if not data.is_dir():
+            print(f"livecam: error: shared data not found at {data}; pass --data",
+                  file=sys.stderr)
+            return 2
+        if not (cache / "train.npz").is_file():
+            build_cache(data, cache)
+        if not (cache / "anime-faces-train.npz").is_file():
+            build_anime_cache(data, cache)
+        from livecam.training.teacher import RENDERERS  # noqa: PLC0415
+
+        for style in [args.style] if args.style else list(RENDERERS):
+            if args.style or not (cache / f"{style}-train.npz").is_file():
+                build_targets(cache, style)
+        return 0
+    if args.train_command == "anime":
+        from livecam.training.train_anime import AnimeSettings, train_anime  # noqa: PLC0415
+
+        print(train_anime(AnimeSettings(tier=args.tier, size=args.size, steps=args.steps,
+                                        batch=args.batch,
+                                        structure_weight=args.structure_weight,
+                                        adversarial_weight=args.adversarial_weight,
+                                        structure=args.structure, threads=args.threads,
+                                        device=args.device), cache))
+        return 0
+    if args.train_command == "fusion":
+        from livecam.training.train_fusion import FusionSettings, train_fusion  # noqa: PLC0415
+
+        print(train_fusion(FusionSettings(tier=args.tier, size=args.size, steps=args.steps,
+                                          batch=args.batch, threads=args.threads), cache))
+        return 0
+    if args.train_command == "fusion-qat":
+        from livecam.training.qat_fusion import QatSettings, train_fusion_qat  # noqa: PLC0415
+
+        print(train_fusion_qat(QatSettings(tier=args.tier, size=args.size, steps=args.steps,
+                                           batch=args.batch, threads=args.threads), cache))
+        return 0
+    if args.train_command == "prune":
+        from livecam.training.prune import PruneSettings, train_pruned  # noqa: PLC0415
+
+        if not 0.0 < args.ratio < 0.9:
+            print("livecam: error: --ratio must be between 0 and 0.9 (the share of channels "
+                  "removed)", file=sys.stderr)
+            return 2
+        print(train_pruned(PruneSettings(teacher=Path(args.weights), ratio=args.ratio,
+                                         size=args.size, steps=args.steps, batch=args.batch,
+                                         threads=args.threads), cache))
+        return 0
+    if args.train_command == "stylizer":
+        from livecam.training.train_stylizer import TrainSettings, train  # noqa: PLC0415
+
+        print(train(TrainSettings(style=args.style, tier=args.tier, size=args.size,
+                                  steps=args.steps, batch=args.batch,
+                                  threads=args.threads, device=args.device), cache))
+        return 0
+    import torch  # noqa: PLC0415
+
+    if torch.load(args.weights, weights_only=False).get("family") == "fusion":
+        from livecam.training.publish_fusion import publish_fusion  # noqa: PLC0415
+
+        reports, plain = publish_fusion(Path(args.weights), Path(args.models), cache)
+        for f in reports:
+            print(f"{f.path.name}: {f.size_bytes / 1e6:.2f} MB, {f.latency_ms_256:.1f} ms at "
+                  f"256², swap-region PSNR {f.psnr_region:.2f} dB (plain paste {plain:.2f} dB)")
+        return 0
+    from livecam.training.publish import publish  # noqa: PLC0415
+
+    for r in publish(Path(args.weights), Path(args.models), cache):
+        print(f"{r.path.name}: {r.size_bytes / 1e6:.2f} MB, {r.latency_ms_192:.1f} ms at 192², "
+              f"{r.latency_ms_256:.1f} ms at 256², PSNR vs renderer {r.psnr_vs_teacher:.2f} dB")
+    return 0
+
+
+def _cmd_presets() -> int:
+    from livecam.preset import available_presets, load_preset  # noqa: PLC0415
+
+    for name in available_presets():
+        try:
+            print(f"{name:14s} {load_preset(name).description}")
+        except LivecamError as exc:
+            print(f"{name:14s} (broken: {exc})")
+    return 0
+
+
+def _cmd_enroll(args: argparse.Namespace) -> int:
+    from livecam.swap.enroll import enroll  # noqa: PLC0415
+    from livecam.swap.faces_store import save_face  # noqa: PLC0415
+
+    face, verdicts = enroll([Path(p) for p in args.photos], args.name, args.pick)
+    for v in verdicts:
+        mark = "kept" if v.face is face else ("ok  " if v.face else "no  ")
+        print(f"  {mark} {v.photo}: {v.reason}")
+    where = save_face(face)
+    print(f"enrolled '{face.name}' from {face.photo} (quality {face.quality:.2f}) in {where}; "
+          f"use it with 'livecam run --preset face-swap --face {face.name}'")
+    return 0
+
+
+def _cmd_faces(remove: str | None) -> int:
+    import shutil  # noqa: PLC0415
+
+    from livecam.swap.faces_store import faces_dir, list_faces, load_face  # noqa: PLC0415
+
+    if remove is not None:
+        load_face(remove)   # a clear error for an unknown name
+        shutil.rmtree(faces_dir() / remove)
+        print(f"forgot '{remove}'")
+        return 0
+    names = list_faces()
+    if not names:
+        print(f"no enrolled faces (in {faces_dir()}); add one with 'livecam enroll PHOTO "
+              "--name NAME'")
+    for name in names:
+        face = load_face(name)
+        print(f"{name:20s} quality {face.quality:.2f}  from {face.photo}")
+    return 0
+
+
+def _cmd_hotkeys() -> int:
+    from livecam.control.hotkeys import (WINDOW_KEYS, check_bindings,  # noqa: PLC0415
+                                         global_hotkeys_unavailable)
+    from livecam.control.settings import config_path, load_config  # noqa: PLC0415
+
+    user = load_config()
+    combos, conflicts = check_bindings(user.hotkeys.bindings())
+    print(f"hotkeys from {user.path} (your file: {config_path()})")
+    for action, combo in combos.items():
+        print(f"  {combo.text:24s} {action.help}")
+    for conflict in conflicts:
+        print(f"  conflict: {conflict}")
+    why = global_hotkeys_unavailable()
+    print("global hotkeys: " + (f"unavailable here ({why})" if why else "available"))
+    print("preview window keys: " + ", ".join(f"{k} {a.help}" for k, a in
+                                              WINDOW_KEYS.items() if not k.isdigit())
+          + ", 1-9 presets, k key list, q quit")
+    return 0
+
+
+def _cmd_doctor(probe: bool) -> int:
+    from livecam.doctor import format_checks, run_checks  # noqa: PLC0415
+
+    checks = run_checks(probe)
+    print(format_checks(checks))
+    return 1 if any(c.status == "fail" for c in checks if c.name != "virtual camera") else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="livecam: %(message)s", stream=sys.stderr)
+    try:
+        if args.command == "run":
+            return _cmd_run(args, args.bench_out, 30)
+        if args.command == "bench":
+            if args.bench_command == "report":
+                return _cmd_report(args)
+            out = args.out or time.strftime("bench-runs/%Y%m%d-%H%M%S.json")
+            return _cmd_run(args, out, args.warmup_frames)
+        if args.command == "train":
+            return _cmd_train(args)
+        if args.command == "presets":
+            return _cmd_presets()
+        if args.command == "enroll":
+            return _cmd_enroll(args)
+        if args.command == "faces":
+            return _cmd_faces(args.remove)
+        if args.command == "hotkeys":
+            return _cmd_hotkeys()
+        if args.command == "doctor":
+            return _cmd_doctor(args.probe)
+    except LivecamError as exc:
+        print(f"livecam: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 2

@@ -1,0 +1,88 @@
+"""Putting a processed face crop back into the frame: one way for every effect.
+
+The crop was cut from the frame with a similarity transform; it goes back through the inverse,
+over what the frame holds there by now (the camera image, or a painted background), with a
+feathered mask. Optionally the crop's colour is first matched to that background along the
+mask's edge, and the mask is cut at the person's outline, so no box or halo shows. The feather
+is done in crop pixels, where it is cheap, and only the part of the frame the mask covers is
+touched.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from livecam.compositing.masks import Mask
+from livecam.frame import FrameBGR
+from livecam.geometry.align import Affine
+
+Person = tuple[npt.NDArray[np.float32], float]   # person probability map and its scale
+
+
+def paste_face(out: FrameBGR, crop: FrameBGR, mask: Mask, to_crop: Affine, *,
+               match_edge: bool = False, person: Person | None = None) -> None:
+    """Paste `crop` into `out` (in place) through `mask`.
+
+    Args:
+        out: The frame being composed.
+        crop: The processed face crop (square).
+        mask: Where the crop shows, in crop pixels (0–1, feathered).
+        to_crop: The frame-to-crop affine the crop was cut with.
+        match_edge: Shift the crop's colour to what lies under the mask's edge.
+        person: A person map of the frame: the mask is cut at the person's outline.
+    """
+    side = crop.shape[0]
+    if person is not None:
+        mask = mask * _person_in_crop(person, to_crop, side)
+    under = cv2.warpAffine(out, to_crop, (side, side), flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE)
+    if match_edge:   # the edge's mean colour, read off quarter-size copies (it is smooth)
+        small = (max(side // 4, 16),) * 2
+        m = cv2.resize(mask, small, interpolation=cv2.INTER_AREA)
+        edge = ((m > 0.05) & (m < 0.6)).astype(np.uint8)
+        if cv2.countNonZero(edge) > 16:
+            shift = (np.array(cv2.mean(cv2.resize(under, small, interpolation=cv2.INTER_AREA),
+                                       edge)[:3])
+                     - np.array(cv2.mean(cv2.resize(crop, small, interpolation=cv2.INTER_AREA),
+                                         edge)[:3]))
+            crop = cv2.add(crop, (*(float(v) for v in shift), 0.0))   # saturating
+    composite = cv2.blendLinear(crop, under, mask, 1.0 - mask)
+    _copy_back(out, composite, mask, cv2.invertAffineTransform(to_crop))
+
+
+def _person_in_crop(person: Person, to_crop: Affine, side: int) -> npt.NDArray[np.float32]:
+    """The segmentation map (frame at low resolution) seen in crop pixels, its soft edge
+    firmed a little so the hair keeps its stylised edge."""
+    probability, scale = person
+    matrix = to_crop.copy()
+    matrix[:, :2] /= scale            # map → frame → crop
+    inside = cv2.warpAffine(probability, matrix, (side, side), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE)
+    return np.clip((inside - 0.2) * 1.6, 0.0, 1.0)
+
+
+def _copy_back(out: FrameBGR, composite: FrameBGR, mask: Mask, to_frame: Affine) -> None:
+    """Copy `composite` (already feathered into the background) into `out` wherever `mask`
+    is not zero, touching only the part of the frame the mask covers."""
+    shown = (mask > 0.004).astype(np.uint8)
+    bx, by, bw, bh = cv2.boundingRect(shown)
+    if bw == 0 or bh == 0:
+        return
+    corners = np.array([[bx, by], [bx + bw, by], [bx, by + bh], [bx + bw, by + bh]],
+                       np.float64)
+    frame_pts = corners @ to_frame[:, :2].T + to_frame[:, 2]
+    h, w = out.shape[:2]
+    x0, y0 = np.floor(frame_pts.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(frame_pts.max(axis=0)).astype(int)
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 <= x0 or y1 <= y0:
+        return
+    shifted = to_frame.copy()
+    shifted[:, 2] -= (x0, y0)
+    size = (x1 - x0, y1 - y0)
+    face = cv2.warpAffine(composite, shifted, size, flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+    inside = cv2.warpAffine(shown, shifted, size, flags=cv2.INTER_NEAREST)
+    cv2.copyTo(face, inside, out[y0:y1, x0:x1])

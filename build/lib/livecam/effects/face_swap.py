@@ -1,0 +1,254 @@
+"""The face-swap effect: every chosen face in the stream wears an enrolled face.
+
+Per face and frame: the aligned target crop; the enrolled face warped onto the target's mesh
+(moved toward the source's shape, so identity survives in proportions too) with the mesh's
+numba kernel; its colour moved to the target's skin; then the fusion model blends it into the
+crop with the room's light (without a model for this machine, a feathered paste); pasted back
+through the feathered swap mask. An open mouth keeps the target's own mouth, a hand raised in
+front of the face stays in front, and a face turning to profile fades the swap out instead
+of tearing.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Annotated, Literal
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from livecam.adapt.ladder import round_to_step
+from livecam.compositing.masks import Mask, skin_mask, swap_mask
+from livecam.compositing.paste import paste_face
+from livecam.effects.temporal import FlickerFilter
+from livecam.errors import ModelError, PresetError
+from livecam.frame import Face, Frame, FrameBGR, Points
+from livecam.geometry.align import align_face
+from livecam.geometry.mesh_warp import warp_mesh
+from livecam.config_tables import Range, check_fields
+from livecam.inference.choices import PrecisionChoice, ProviderChoice, TierChoice
+from livecam.inference.device_profile import choose, session_providers
+from livecam.inference.onnx_model import FusionModel
+from livecam.swap.colour import match_colour
+from livecam.swap.enroll import SIDE
+from livecam.swap.detail import restore_detail
+from livecam.swap.faces_store import EnrolledFace, list_faces, load_face
+from livecam.swap.fusion_input import plain_paste, target_context
+from livecam.swap.interiors import interiors, iris_chroma, lay_in
+from livecam.swap.occluders import hand_mask, object_mask
+from livecam.tracking.mesh_regions import FILLED_TRIANGLES
+from livecam.swap.shape import ShapeTransfer
+from livecam.tracking.hands import HandPoints, HandTracker
+
+log = logging.getLogger("livecam.swap")
+Occluders = Literal["hands", "objects", "hands+objects", "off"]
+
+
+@dataclass(frozen=True, slots=True)
+class FaceSwapSettings:
+    """Options of the `face_swap` effect.
+
+    Attributes:
+        faces: Enrolled faces to wear; the first is worn first, a hotkey cycles them
+            (empty: every enrolled face, by name).
+        targets: "all" faces in view, or the "largest".
+        ids: Only these tracked face ids (empty: no restriction).
+        shape: 0–1, how far the target's face shape moves toward the source's.
+        keep_mouth: An open mouth shows the target's own teeth and tongue.
+        keep_eyes: The eyes are the target's own (gaze, blinks), in the source's iris colour.
+        occluders: "hands": a hand in front of the face stays in front (MediaPipe hands on
+            the second core); "objects": a microphone, mug or other non-skin object entering
+            the face from its edge stays in front (by colour, so a beard or a fringe of hair
+            counts too); "hands+objects"; "off".
+        colour: Move the source's colour to the target's skin before blending.
+        detail: 0–1, how much of the enrolled face's fine detail (skin texture, lashes) is
+            laid back over the fusion model's output, which is softer than a photo.
+        steady: 0–1, how much of the previous frame's swapped face is kept where the camera
+            image held still (the warp and the model otherwise shimmer with camera noise).
+        fusion: Blend with the fusion model ("auto": when one is installed; "off": plain).
+        tier, precision, provider: The fusion model variant ("auto" from the device profile).
+        fade_start_deg, fade_end_deg: Yaw over which the swap fades out toward profile.
+        max_faces: Faces swapped per frame (largest first).
+        threads: onnxruntime threads for the fusion model: one leaves the second core to the
+            hand search (benchmarks/README.md has the measurements).
+    """
+
+    faces: tuple[str, ...] = ()
+    targets: Literal["all", "largest"] = "all"
+    ids: tuple[int, ...] = ()
+    shape: Annotated[float, Range(0.0, 1.0)] = 0.7
+    keep_mouth: bool = True
+    keep_eyes: bool = True
+    occluders: Occluders = "hands"
+    colour: bool = True
+    detail: Annotated[float, Range(0.0, 1.0)] = 0.8
+    steady: Annotated[float, Range(0.0, 1.0, below_hi=True)] = 0.5
+    fusion: Literal["auto", "on", "off"] = "auto"
+    tier: TierChoice = "auto"
+    precision: PrecisionChoice = "auto"
+    provider: ProviderChoice = "auto"
+    fade_start_deg: Annotated[float, Range(0.0, 90.0)] = 35.0
+    fade_end_deg: Annotated[float, Range(0.0, 90.0)] = 55.0
+    max_faces: Annotated[int, Range(1, 16)] = 4
+    threads: Annotated[int, Range(1, 64)] = 1
+
+    def __post_init__(self) -> None:
+        check_fields(self, "face_swap")
+        if not self.fade_start_deg < self.fade_end_deg:
+            raise PresetError("face_swap.fade_start_deg must be below fade_end_deg (0 to 90)")
+
+
+class FaceSwapEffect:
+    """Swaps tracked faces for enrolled ones."""
+
+    def __init__(self, settings: FaceSwapSettings, target_fps: float = 30.0) -> None:
+        names = settings.faces or tuple(list_faces())   # none listed: every enrolled face
+        if not names:
+            raise PresetError("no face is enrolled yet: enrol one with 'livecam enroll "
+                              "PHOTO... --name NAME', then run with --face NAME")
+        self.settings = settings
+        self.name = "face_swap"
+        self.sources = [load_face(n) for n in names]
+        self._shapes = [ShapeTransfer(f.landmarks, SIDE) for f in self.sources]
+        self._source_skin = [skin_mask(f.landmarks, SIDE) for f in self.sources]
+        self._iris = [iris_chroma(f.image, f.landmarks) for f in self.sources]
+        self.current = 0
+        self.model: FusionModel | None = None
+        if settings.fusion != "off":
+            try:
+                choice = choose("fusion", "swap", tier=settings.tier,
+                                precision=settings.precision, provider=settings.provider,
+                                target_fps=target_fps)
+                self.model = FusionModel(choice.entry, choice.path, threads=settings.threads,
+                                         providers=session_providers(choice.provider))
+                log.info("face swap: %s on %s", choice.entry.name, choice.provider)
+            except ModelError as exc:
+                if settings.fusion == "on":
+                    raise
+                log.warning("face swap without the fusion model (%s); blending plainly", exc)
+        self._hands = HandTracker() if "hands" in settings.occluders else None
+        self._objects = "objects" in settings.occluders
+        # hands are looked for on the second core while the fusion model runs on this one
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-hands")
+        self._hand_job: Future[list[HandPoints]] | None = None
+        self._found: list[HandPoints] = []
+        self._flicker = FlickerFilter(settings.steady)
+        self.resolution = SIDE      # the controller's knob: the swap crop's side
+        self.background_width = 0   # no whole-frame pass
+        self._skins: dict[tuple[int, int], npt.NDArray[np.bool_]] = {}
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """One swap of the source onto itself: compiles the mesh kernel and runs the model
+        once, here rather than on the first streamed frame (a preset switch must not stall)."""
+        src = self.source
+        pose_face = Face(0, src.landmarks, (0.0, 0.0, float(SIDE), float(SIDE)), src.pose)
+        self.swap_crop(src.image, src.landmarks, pose_face)
+
+    def set_resolution(self, face_side: int, background_width: int) -> None:
+        """Swap at a smaller crop when the frame rate needs it (the enrolled face is stored at
+        SIDE, so a larger crop would add cost, not detail)."""
+        self.resolution = round_to_step(min(max(face_side, 128), SIDE))
+
+    def _source_skin_at(self, side: int) -> npt.NDArray[np.bool_]:
+        key = (self.current, side)
+        if key not in self._skins:
+            skin = self._source_skin[self.current]
+            self._skins[key] = skin if side == SIDE else cv2.resize(
+                skin.view(np.uint8), (side, side), interpolation=cv2.INTER_NEAREST).astype(bool)
+        return self._skins[key]
+
+    @property
+    def source(self) -> EnrolledFace:
+        return self.sources[self.current]
+
+    def wear(self, face: EnrolledFace) -> None:
+        """Wear `face` from the next frame (added to the faces this effect cycles through)."""
+        if face.name not in [f.name for f in self.sources]:
+            self.sources.append(face)
+            self._shapes.append(ShapeTransfer(face.landmarks, SIDE))
+            self._source_skin.append(skin_mask(face.landmarks, SIDE))
+            self._iris.append(iris_chroma(face.image, face.landmarks))
+        self.current = [f.name for f in self.sources].index(face.name)
+
+    def next_face(self) -> str:
+        """Wear the next enrolled face of the preset; returns its name."""
+        self.current = (self.current + 1) % len(self.sources)
+        return self.source.name
+
+    def _chosen(self, faces: Sequence[Face]) -> list[Face]:
+        picked = [f for f in faces if not self.settings.ids or f.face_id in self.settings.ids]
+        picked.sort(key=lambda f: -f.size_px)
+        return picked[:1] if self.settings.targets == "largest" else \
+            picked[: self.settings.max_faces]
+
+    def _fade(self, face: Face) -> float:
+        s = self.settings
+        yaw = abs(face.pose.yaw_deg)
+        return float(np.clip((s.fade_end_deg - yaw) / (s.fade_end_deg - s.fade_start_deg),
+                             0.0, 1.0))
+
+    def swap_crop(self, crop: FrameBGR, landmarks: Points, face: Face
+                  ) -> tuple[FrameBGR, Mask]:
+        """The swapped aligned crop and its paste mask (the crop's side, SIDE or less)."""
+        src = self.source
+        side = crop.shape[0]
+        scale = SIDE / side   # the shape transfer works in the enrolled face's pixels
+        dst = self._shapes[self.current].apply(landmarks * scale, face.pose,
+                                               self.settings.shape) / scale
+        warped, _ = warp_mesh(src.image, src.landmarks[:, :2], dst, FILLED_TRIANGLES,
+                              out=np.zeros((side, side, 3), np.uint8))
+        # the mouth is not cut out: its interior is the target's own inside the worn face
+        mask = swap_mask(dst, side, keep_mouth=False)
+        skin = skin_mask(landmarks, side)   # for the colour transfer and the object test
+        if self.settings.colour:
+            warped = match_colour(warped, crop, self._source_skin_at(side), skin)
+        kept = interiors(crop, landmarks, dst, self.settings.keep_eyes,
+                         self.settings.keep_mouth, self._iris[self.current])
+        warped = lay_in(warped, kept)   # the model sees the face as it will be worn
+        if self.model is not None:
+            fused = self.model.run(target_context(crop, mask), warped, mask)
+            fused = restore_detail(fused, warped, mask, self.settings.detail)
+        else:
+            fused = plain_paste(crop, warped, mask)
+        fused = lay_in(fused, kept)     # and the camera's own openings go out as they are
+        if self._objects:   # out of the paste only: the model saw the whole face
+            keep = object_mask(crop, landmarks, skin)
+            # where the object is all but certain, nothing is pasted, not even a resampled copy
+            mask = np.where(keep > 0.97, 0.0, mask * (1.0 - keep)).astype(np.float32)
+        return fused, mask
+
+    def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
+        out = frame.image.copy()
+        # a face in profile (fade 0) keeps the camera's own face
+        chosen = [(face, fade) for face in self._chosen(faces) if (fade := self._fade(face)) > 0]
+        if self._hands is not None and chosen and self._hand_job is None:
+            self._hand_job = self._pool.submit(self._hands.hands, frame.image)
+        swapped = []
+        for face, fade in chosen:
+            aligned = align_face(frame.image, face.landmarks, self.resolution)
+            fused, mask = self.swap_crop(aligned.image, aligned.landmarks, face)
+            fused = self._flicker.apply(face.face_id, aligned.image, fused)
+            swapped.append((face, aligned, fused, mask * fade))
+        self._flicker.forget({face.face_id for face, _ in chosen})
+        if self._hand_job is not None and self._hand_job.done():
+            self._found, self._hand_job = self._hand_job.result(), None
+        # a palm search still running after the swap is not waited for: its hands are used
+        # from the next frame, and the frame goes out now with the last hands found
+        found = self._found
+        for face, aligned, fused, mask in swapped:
+            if found:
+                mask = mask * (1.0 - hand_mask(found, face.landmarks, aligned.to_crop,
+                                               self.resolution))
+            paste_face(out, fused, mask, aligned.to_crop)
+        return out
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        if self._hands is not None:
+            self._hands.close()
+            self._hands = None

@@ -1,0 +1,221 @@
+"""The stylizer effect: the whole frame painted at low resolution, each face at high resolution.
+
+Per frame: the frame is shrunk and run through the style network (the background, fully
+convolutional at any multiple of 32); each tracked face is cut out with the landmark-aligned
+crop, reshaped (eyes, jaw, chin, nose), stylised at the face resolution, colour-matched to the
+background pass around its edge and pasted back through a feathered head mask, so no box
+shows. Both passes use one network, so colours agree by construction.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Annotated
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from livecam.adapt.ladder import round_to_step
+from livecam.compositing.masks import Mask, head_mask
+from livecam.compositing.paste import Person, paste_face
+from livecam.effects.temporal import FlickerFilter
+from livecam.frame import Face, Frame, FrameBGR
+from livecam.geometry.align import Affine, crop_scale, crop_transform
+from livecam.geometry.face_shape import FaceReshaper, ShapeSettings
+from livecam.geometry.mesh_raster import Field
+from livecam.config_tables import Range, check_fields
+from livecam.inference.choices import PrecisionChoice, ProviderChoice, TierChoice
+from livecam.inference.device_profile import choose, session_providers
+from livecam.inference.onnx_model import ImageModel
+from livecam.look.eyes import EyeSettings, draw_eyes, iris_colour
+from livecam.look.shading import shade
+from livecam.look.upsample import guided_upsample
+from livecam.tracking.segmentation import PersonSegmenter
+
+log = logging.getLogger("livecam.stylize")
+
+FINISH_SCALE = 2   # a face is finished at up to twice the network's side
+PLAN_SIDE = 128    # the reshaping warp is smooth: planned at this side, applied at any
+
+
+@dataclass(frozen=True, slots=True)
+class StylizeSettings:
+    """Options of the `stylize` effect.
+
+    Attributes:
+        style: Model style in models/manifest.toml ("fairy-tale").
+        tier: Model tier ("S", "M", "L"), or "auto" to choose from this machine's measured
+            device profile (`livecam doctor` shows it).
+        precision: "float32", "int8", "float16", or "auto" (the tier's fastest within 1 dB).
+        provider: onnxruntime execution provider ("cpu", "cuda", ...), or "auto".
+        face_side: Face crop side in pixels, a multiple of 32 from 128 to 512; where the
+            resolution controller starts (fixed with `--no-adapt`).
+        background_width: Width of the low-resolution whole-frame pass (multiple of 32), also
+            moved by the controller; 0 keeps the camera background.
+        strength: 0 = camera image, 1 = fully stylised.
+        threads: onnxruntime threads.
+        max_faces: Faces stylised at high resolution (largest first).
+        hair_edge: Cut the paste mask at the person's outline (MediaPipe selfie segmentation,
+            run beside the background pass), so hair edges stay clean.
+        shape: Geometry edits applied before the network.
+        steady: 0–1, how much of the previous frame's stylised face is kept where the camera
+            image held still (ink lines and cel edges otherwise flicker with camera noise).
+        output_side: Largest side, in pixels, at which a face is finished (reshaped, the
+            network's look applied by guided upsampling, shaded, eyes drawn) and pasted: the
+            face's own size in the frame, up to this and to twice `face_side` (so the
+            resolution controller's rung bounds it too); 0 pastes the network's output scaled
+            up.
+        shading: 0–1, soft 3D character lighting from the mesh's normals.
+        eyes: Cartoon eyes drawn at the output resolution.
+    """
+
+    style: str = "fairy-tale"
+    tier: TierChoice = "auto"
+    precision: PrecisionChoice = "auto"
+    provider: ProviderChoice = "auto"
+    face_side: Annotated[int, Range(128, 512, step=32)] = 192
+    background_width: Annotated[int, Range(128, 1024, step=32, zero_ok=True)] = 256
+    strength: Annotated[float, Range(0.0, 1.0)] = 1.0
+    threads: Annotated[int, Range(1, 64)] = 1
+    max_faces: Annotated[int, Range(1, 16)] = 4
+    hair_edge: bool = True
+    steady: Annotated[float, Range(0.0, 1.0, below_hi=True)] = 0.6
+    output_side: Annotated[int, Range(128, 1024, zero_ok=True)] = 512
+    shading: Annotated[float, Range(0.0, 1.0)] = 0.0
+    shape: ShapeSettings = field(default_factory=ShapeSettings)
+    eyes: EyeSettings = field(default_factory=EyeSettings)
+
+    def __post_init__(self) -> None:
+        check_fields(self, "stylize")
+
+
+class StylizeEffect:
+    """Stylises frames with one of the project's style networks."""
+
+    def __init__(self, settings: StylizeSettings, target_fps: float = 30.0) -> None:
+        self.settings = settings
+        self.name = f"stylize:{settings.style}"
+        self.choice = choose("stylizer", settings.style, tier=settings.tier,
+                             precision=settings.precision, provider=settings.provider,
+                             target_fps=target_fps)
+        log.info("%s: %s on %s (%s)", self.name, self.choice.entry.name, self.choice.provider,
+                 self.choice.reason)
+        self.model = ImageModel(self.choice.entry, self.choice.path, threads=settings.threads,
+                                providers=session_providers(self.choice.provider))
+        self.resolution = settings.face_side
+        self._flicker = FlickerFilter(settings.steady)
+        self.background_width = settings.background_width
+        self._reshaper = FaceReshaper(settings.shape)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-background")
+        self._segmenter = PersonSegmenter() if settings.hair_edge else None
+        self.model.warm_up(self.resolution)
+
+    @property
+    def model_name(self) -> str:
+        return self.choice.entry.name
+
+    @property
+    def provider(self) -> str:
+        return self.choice.provider
+
+    def set_resolution(self, face_side: int, background_width: int) -> None:
+        """Change the face crop side and background width live (the controller's knob); a
+        preset without a painted background keeps none."""
+        self.resolution = round_to_step(min(max(face_side, 128), 512))
+        if self.settings.background_width:
+            self.background_width = round_to_step(min(max(background_width, 128), 1024))
+
+    def _background(self, image: FrameBGR) -> tuple[FrameBGR, Person | None]:
+        person = self._segmenter.person(image) if self._segmenter is not None else None
+        return self._paint_background(image), person
+
+    def _paint_background(self, image: FrameBGR) -> FrameBGR:
+        h, w = image.shape[:2]
+        bw = self.background_width
+        if bw == 0:
+            return image.copy()
+        bh = max(round_to_step(bw * h / w), 128)  # the models are measured from 128 px up
+        small = cv2.resize(image, (bw, bh), interpolation=cv2.INTER_AREA)  # no aliasing
+        painted = cv2.resize(self.model.run(small), (w, h), interpolation=cv2.INTER_LINEAR)
+        return _mix(image, painted, self.settings.strength)
+
+    def _finish_side(self, face: Face) -> int:
+        """The crop side at which this face is finished: its size in the frame, at least the
+        network's side and at most `output_side`."""
+        side = self.resolution
+        if not self.settings.output_side:
+            return side
+        scale = crop_scale(crop_transform(face.landmarks, side))
+        in_frame = int(np.ceil(side / max(scale, 1e-6) / 16.0)) * 16
+        # at most FINISH_SCALE × the network's side: the controller's rung bounds this too
+        return max(side, min(in_frame, self.settings.output_side, FINISH_SCALE * side))
+
+    def _paint_face(self, source: FrameBGR, face: Face) -> tuple[FrameBGR, Mask, Affine]:
+        """The stylised face crop at its finishing resolution, its mask, and the frame-to-crop
+        affine."""
+        side = self.resolution
+        big = self._finish_side(face)
+        to_crop = crop_transform(face.landmarks, big)
+        to_frame = cv2.invertAffineTransform(to_crop)
+        marks = face.landmarks[:, :2] @ to_crop[:, :2].T + to_crop[:, 2]
+        depth = face.landmarks[:, 2] * crop_scale(to_crop)
+        # the warp is smooth: planned on a small copy, then cut from the frame in one pass
+        plan = min(side, PLAN_SIDE)
+        k = plan / big
+        field, moved = self._reshaper.plan(((marks + 0.5) * k - 0.5).astype(np.float32), plan,
+                                           (depth * k).astype(np.float32))
+        crop = _cut(source, to_crop, to_frame, big, field)
+        moved = ((moved[:, :2] + 0.5) / k - 0.5).astype(np.float32)
+        small = crop if big == side else cv2.resize(crop, (side, side),
+                                                     interpolation=cv2.INTER_AREA)
+        styled = self._flicker.apply(face.face_id, small, self.model.run(small))
+        painted = guided_upsample(small, styled, crop)
+        if self.settings.shading > 0:
+            painted = shade(painted, moved, depth, self.settings.shading)
+        if self.settings.eyes.draw:
+            painted = draw_eyes(painted, moved, self.settings.eyes, iris_colour(crop, moved))
+        painted = _mix(crop, painted, self.settings.strength)
+        mask = head_mask(moved * (side / big), side)
+        if big != side:
+            mask = cv2.resize(mask, (big, big), interpolation=cv2.INTER_LINEAR)
+        return painted, mask, to_crop
+
+    def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
+        # the background pass runs on the second core while the faces are painted here
+        background = self._pool.submit(self._background, frame.image)
+        largest = sorted(faces, key=lambda f: -f.size_px)[: self.settings.max_faces]
+        painted = [self._paint_face(frame.image, face) for face in largest]
+        self._flicker.forget({face.face_id for face in largest})
+        out, person = background.result()
+        for crop, mask, to_crop in painted:
+            paste_face(out, crop, mask, to_crop, match_edge=True, person=person)
+        return out
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        if self._segmenter is not None:
+            self._segmenter.close()
+            self._segmenter = None
+
+
+def _cut(source: FrameBGR, to_crop: Affine, to_frame: Affine, side: int, field: Field | None
+         ) -> FrameBGR:
+    """The `side` crop of the frame, through the reshaping warp field when there is one."""
+    if field is None:
+        return cv2.warpAffine(source, to_crop, (side, side), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
+    # the field's crop positions, scaled to this side and taken to the frame while small
+    k = side / field.shape[0]
+    crop_xy = (field + 0.5) * k - 0.5
+    frame_xy = crop_xy @ to_frame[:, :2].T.astype(np.float32) + to_frame[:, 2].astype(np.float32)
+    full = cv2.resize(frame_xy, (side, side), interpolation=cv2.INTER_LINEAR)
+    return cv2.remap(source, full, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _mix(original: FrameBGR, styled: FrameBGR, strength: float) -> FrameBGR:
+    if strength >= 1.0:
+        return styled
+    return cv2.addWeighted(styled, strength, original, 1.0 - strength, 0.0)

@@ -1,0 +1,1 @@
+"""Quality measurements for the project's models (needs the `eval` extra for identity)."""

@@ -1,0 +1,1 @@
+"""Face geometry: the aligned crop every model sees, and landmark-driven mesh warps."""

@@ -1,0 +1,1 @@
+"""Running the project's ONNX models: the manifest, checksums and sessions."""

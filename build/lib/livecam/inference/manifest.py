@@ -1,0 +1,127 @@
+"""models/manifest.toml: which model files exist, what they are, and their sha256.
+
+The models folder is found in this order: `$LIVECAM_MODELS`, the `models/` folder of a source
+checkout (next to the `livecam` package), `~/.local/share/livecam/models`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, get_args
+
+from livecam.config_tables import did_you_mean
+from livecam.inference.choices import Tier
+from livecam.errors import ModelError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+MANIFEST = "manifest.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelEntry:
+    """One model file as the manifest describes it."""
+
+    name: str
+    file: str
+    family: str        # "stylizer" or "fusion"
+    style: str
+    tier: str          # "S", "M" or "L"
+    precision: str     # "float32", "float16" or "int8"
+    min_side: int
+    max_side: int
+    size_bytes: int
+    sha256: str
+    params: int
+    data: str
+    licence: str
+    card: str
+    quality_db: float = 0.0   # PSNR at 256² against the style's reference renderer, held out
+    pruned: float = 0.0       # share of channels removed by structured pruning (a tier variant)
+
+
+def models_dir() -> Path:
+    env = os.environ.get("LIVECAM_MODELS")
+    if env:
+        return Path(env)
+    checkout = Path(__file__).resolve().parents[2] / "models"
+    if (checkout / MANIFEST).is_file():
+        return checkout
+    installed = Path(sys.prefix) / "share" / "livecam" / "models"   # the wheel's data files
+    if (installed / MANIFEST).is_file():
+        return installed
+    return Path.home() / ".local" / "share" / "livecam" / "models"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_manifest(folder: Path | None = None) -> dict[str, ModelEntry]:
+    """All entries by name; a missing or malformed manifest is a ModelError."""
+    folder = folder or models_dir()
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise ModelError(f"no model manifest at {path}; set LIVECAM_MODELS to the folder that "
+                         "holds manifest.toml, or reinstall livecam from a full checkout")
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ModelError(f"{path}: not valid TOML: {exc}") from None
+    entries = {}
+    for name, table in data.get("model", {}).items():
+        try:
+            entries[name] = ModelEntry(name=name, **table)
+        except TypeError as exc:
+            raise ModelError(f"{path} [model.{name}]: {exc}") from None
+    return entries
+
+
+def find_model(family: str, style: str, tier: str, precision: str | None = None,
+               folder: Path | None = None) -> tuple[ModelEntry, Path]:
+    """The manifest entry (and file path) for a style and tier; the preferred precision is the
+    one listed first unless `precision` is given."""
+    folder = folder or models_dir()
+    entries = load_manifest(folder)
+    matches = [e for e in entries.values() if e.family == family and e.style == style
+               and e.tier == tier and (precision is None or e.precision == precision)]
+    if not matches:
+        known = sorted({f"{e.style}/{e.tier}/{e.precision}" for e in entries.values()
+                        if e.family == family})
+        want = f"{style}/{tier}/{precision or 'any'}"
+        raise ModelError(f"no {family} model {want}{did_you_mean(want, known)} in "
+                         f"{folder / MANIFEST}; available: {', '.join(known) or 'none'}")
+    entry = matches[0]
+    return entry, folder / entry.file
+
+
+def verify(entry: ModelEntry, path: Path) -> None:
+    """Raise ModelError unless the file exists and its sha256 matches the manifest."""
+    if not path.is_file():
+        raise ModelError(f"model file missing: {path} (listed in the manifest as "
+                         f"'{entry.name}'); restore it with 'git checkout -- {path.name}'")
+    actual = sha256_of(path)
+    if actual != entry.sha256:
+        raise ModelError(f"model {path} is corrupt: sha256 {actual} but the manifest says "
+                         f"{entry.sha256}; restore it with 'git checkout -- models/{path.name}'")
+
+
+def shipped_tiers() -> tuple[str, ...]:
+    """The tiers that have a model in the manifest (every tier when it cannot be read: the
+    run then fails with the manifest's own error)."""
+    try:
+        found = {e.tier for e in load_manifest().values()}
+    except ModelError:
+        return get_args(Tier)
+    return tuple(t for t in get_args(Tier) if t in found)

@@ -1,0 +1,207 @@
+"""Cartoon eyes drawn from the eyelid and iris landmarks, at the output resolution.
+
+Inside each eyelid contour: a clean white with a soft lid shadow, an enlarged iris in the
+person's own iris hue (more saturated) with a radial gradient and a dark rim, a large pupil and
+two catchlights; over the upper lid a dark lash line. Everything is clipped by the lids, so the
+eye closes when the lids do, and the iris sits where the tracked iris is, so gaze comes
+through. The landmarks are already smoothed by the tracker, and the sizes are taken from the
+eye's width rather than from the iris ring, which is the noisiest part of the mesh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from livecam.config_tables import Range, check_fields
+from livecam.frame import FrameBGR, Points
+from livecam.tracking import mesh_regions as regions
+
+Float = npt.NDArray[np.float32]
+SUB = 4          # sub-pixel bits for OpenCV's anti-aliased drawing
+CLOSED = 0.12    # lid gap over eye width below which the eye is drawn closed
+EYES = ((regions.RIGHT_EYE_LOOP, regions.RIGHT_IRIS_CENTER, (33, 133)),
+        (regions.LEFT_EYE_LOOP, regions.LEFT_IRIS_CENTER, (263, 362)))
+
+
+@dataclass(frozen=True, slots=True)
+class EyeSettings:
+    """How the drawn eyes look; `draw = false` keeps the network's own eyes.
+
+    Attributes:
+        draw: Draw cartoon eyes over the stylised face.
+        iris: Iris diameter over the eye's width (0.3 to 0.8).
+        pupil: Pupil diameter over the iris's (0.2 to 0.7).
+        saturation: Colour boost of the person's own iris hue (1 to 3).
+        darkness: How dark the iris is drawn, 0 light to 1 nearly black.
+        lash: Upper lash line thickness over the eye's width (0 to 0.15).
+        wing: Lash flick past the outer corner, in eye widths (0 to 0.3).
+        catchlights: Brightness of the two highlights (0 to 1).
+    """
+
+    draw: bool = False
+    iris: Annotated[float, Range(0.3, 0.8)] = 0.52
+    pupil: Annotated[float, Range(0.2, 0.7)] = 0.45
+    saturation: Annotated[float, Range(1.0, 3.0)] = 1.8
+    darkness: Annotated[float, Range(0.0, 1.0)] = 0.35
+    lash: Annotated[float, Range(0.0, 0.15)] = 0.06
+    wing: Annotated[float, Range(0.0, 0.3)] = 0.08
+    catchlights: Annotated[float, Range(0.0, 1.0)] = 1.0
+
+    def __post_init__(self) -> None:
+        check_fields(self, "eyes")
+
+
+def _fixed(points: npt.NDArray[np.float64]) -> npt.NDArray[np.int32]:
+    return np.round(points * (1 << SUB)).astype(np.int32)
+
+
+def iris_colour(image: FrameBGR, landmarks: Points) -> npt.NDArray[np.float32]:
+    """The median colour (BGR, 0–1) of both irises' rings, outside the pupil and the lids."""
+    samples = []
+    for loop, centre, (a, b) in EYES:
+        c = landmarks[centre, :2]
+        width = float(np.linalg.norm(landmarks[a, :2] - landmarks[b, :2]))
+        r = 0.2 * width
+        x0, y0 = (max(int(v - r - 1), 0) for v in c)
+        x1 = min(int(c[0] + r + 2), image.shape[1])
+        y1 = min(int(c[1] + r + 2), image.shape[0])
+        if x1 - x0 < 3 or y1 - y0 < 3:
+            continue
+        ys, xs = np.mgrid[y0:y1, x0:x1]
+        d = np.hypot(xs - c[0], ys - c[1])
+        # the lower half of the ring: the upper lid and the lashes cover the top
+        ring = (d > 0.4 * r) & (d < 0.9 * r) & (ys > c[1])
+        lid = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillPoly(lid, [np.round(landmarks[list(loop), :2] - (x0, y0)).astype(np.int32)], 1)
+        pick = image[y0:y1, x0:x1][ring & (lid > 0)]
+        if len(pick) > 4:   # drop the darkest (lashes, pupil) and brightest (glints, white)
+            lum = pick.astype(np.float32).sum(axis=1)
+            lo, hi = np.percentile(lum, (25, 85))
+            samples.append(pick[(lum >= lo) & (lum <= hi)])
+    if not samples:
+        return np.array([0.25, 0.3, 0.4], np.float32)
+    return np.median(np.concatenate(samples), axis=0).astype(np.float32) / 255.0
+
+
+def _saturate(bgr: npt.NDArray[np.float32], boost: float, darkness: float
+              ) -> npt.NDArray[np.float32]:
+    """The drawn iris colour: the same hue and lightness order, more chroma (in Lab, so a
+    dark brown stays brown instead of turning red)."""
+    lab = cv2.cvtColor(bgr.reshape(1, 1, 3).astype(np.float32), cv2.COLOR_BGR2Lab).reshape(3)
+    chroma = float(np.hypot(lab[1], lab[2]))
+    # a grey iris stays grey; a faint hue is brought out to a clear one
+    gain = boost * max(1.0, 12.0 / chroma) if chroma > 6.0 else boost
+    lab[1:] *= min(gain, 40.0 / max(chroma, 1e-3))
+    lab[0] = float(np.clip(lab[0] * (1.25 - 0.6 * darkness) + 12.0, 25.0, 75.0))
+    out = cv2.cvtColor(lab.reshape(1, 1, 3), cv2.COLOR_Lab2BGR).reshape(3)
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def draw_eyes(image: FrameBGR, landmarks: Points, settings: EyeSettings,
+              colour: npt.NDArray[np.float32] | None = None) -> FrameBGR:
+    """Draw both eyes into a copy of `image`.
+
+    Args:
+        image: The stylised face crop.
+        landmarks: The mesh in the crop's pixels, after any reshaping.
+        settings: The look.
+        colour: The iris colour (BGR, 0–1); sampled from `image` when None.
+    """
+    out = image.copy()
+    iris_bgr = _saturate(colour if colour is not None else iris_colour(image, landmarks),
+                         settings.saturation, settings.darkness)
+    for loop, centre, corners in EYES:
+        _draw_eye(out, landmarks, loop, centre, corners, settings, iris_bgr)
+    return out
+
+
+def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: int,
+              corners: tuple[int, int], s: EyeSettings, iris_bgr: npt.NDArray[np.float32]
+              ) -> None:
+    lids = landmarks[list(loop), :2].astype(np.float64)
+    outer, inner = landmarks[corners[0], :2].astype(np.float64), \
+        landmarks[corners[1], :2].astype(np.float64)
+    width = float(np.linalg.norm(outer - inner))
+    if width < 4:
+        return
+    upper, lower = lids[:9], lids[8:].tolist() + [lids[0].tolist()]
+    gap = float(np.max(np.linalg.norm(upper[:, None] - np.asarray(lower)[None], axis=2).min(1)))
+    lash_px = max(s.lash * width, 1.0)
+    pad = int(lash_px + s.wing * width + 4)
+    x0 = max(int(lids[:, 0].min()) - pad, 0)
+    y0 = max(int(lids[:, 1].min()) - pad, 0)
+    x1 = min(int(lids[:, 0].max()) + pad + 1, out.shape[1])
+    y1 = min(int(lids[:, 1].max()) + pad + 1, out.shape[0])
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return
+    off = np.array([x0, y0], np.float64)
+    roi = out[y0:y1, x0:x1].astype(np.float32) / 255.0
+    shape = roi.shape[:2]
+    open_eye = gap / width > CLOSED
+
+    if open_eye:
+        lid = np.zeros(shape, np.float32)
+        cv2.fillPoly(lid, [_fixed(lids - off)], 1.0, cv2.LINE_AA, shift=SUB)
+        ys, xs = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
+        top = float((upper[:, 1] - off[1]).mean())
+        # the white: a clean off-white, shaded under the upper lid
+        shade = np.clip((ys - top) / max(gap, 1.0), 0.0, 1.0)
+        mid_x = float((outer[0] + inner[0]) / 2 - off[0])
+        side = np.clip(np.abs(xs - mid_x) / (0.5 * width), 0.0, 1.0) ** 2
+        white = np.array([0.93, 0.92, 0.92], np.float32) * (
+            (0.78 + 0.2 * shade) * (1.0 - 0.18 * side))[..., None]
+        eye = white
+        c = landmarks[centre, :2].astype(np.float64) - off
+        r = 0.5 * s.iris * width
+        d = np.hypot(xs - c[0], ys - c[1]) / r
+        iris = np.clip((1.0 - d) * r, 0.0, 1.0)       # anti-aliased disc
+        # radial gradient: light low in the iris, a dark limbal ring, the pupil
+        low = np.clip((ys - (c[1] - 0.2 * r)) / r, 0.0, 1.0)
+        body = iris_bgr * (0.55 + 0.55 * low)[..., None]
+        body = body * (1.0 - 0.55 * np.clip((d - 0.72) / 0.28, 0, 1))[..., None]
+        pupil = np.clip((s.pupil - d) * r, 0.0, 1.0)[..., None]
+        body = body * (1 - pupil) + np.array([0.06, 0.04, 0.05], np.float32) * pupil
+        eye = eye * (1 - iris[..., None]) + body * iris[..., None]
+        # the lid's shadow over the top of the iris
+        eye = eye * (1.0 - 0.35 * np.clip(1.0 - (ys - top) / (0.35 * max(gap, 1)), 0, 1)
+                     )[..., None]
+        if s.catchlights > 0:
+            for dx, dy, size, gain in ((-0.32, -0.34, 0.3, 1.0), (0.3, 0.3, 0.14, 0.8)):
+                spot = np.clip((size - np.hypot(xs - c[0] - dx * r, ys - c[1] - dy * r) / r)
+                               * r, 0.0, 1.0) * gain * s.catchlights
+                eye = eye * (1 - spot[..., None]) + spot[..., None]
+        roi = roi * (1 - lid[..., None]) + eye * lid[..., None]
+
+    # the upper lash line, thick in the middle and over the outer corner, with a short wing
+    ink = np.zeros(shape, np.float32)
+    line = upper - off
+    if not open_eye:   # closed: one curve between the corners, along the lower lid
+        line = (upper - off + (np.asarray(lower)[::-1][: len(upper)] - off)) / 2
+    direction = (outer - inner) / width
+    wing_end = outer - off + direction * s.wing * width + np.array([0, -0.5]) * s.wing * width
+    n = len(line)
+    for i in range(n - 1):
+        a, b = line[i], line[i + 1]
+        mid = (i + 0.5) / (n - 1)
+        # thickest toward the outer corner (the loop's start is the outer corner for the
+        # right eye and the inner one for the left)
+        toward_outer = 1.0 - mid if corners[0] == loop[0] else mid
+        t = lash_px * (0.55 + 0.6 * toward_outer)
+        cv2.line(ink, tuple(_fixed(a)), tuple(_fixed(b)), 1.0, max(int(round(t)), 1),
+                 cv2.LINE_AA, shift=SUB)
+    if open_eye:   # a faint lower lid line
+        low_line = np.asarray(lower) - off
+        cv2.polylines(ink, [_fixed(low_line)], False, 0.35, max(int(round(lash_px * 0.3)), 1),
+                      cv2.LINE_AA, shift=SUB)
+    if s.wing > 0:
+        cv2.line(ink, tuple(_fixed(outer - off)), tuple(_fixed(wing_end)), 1.0,
+                 max(int(round(lash_px * 0.8)), 1), cv2.LINE_AA, shift=SUB)
+    ink = cv2.GaussianBlur(ink, (0, 0), max(0.4, lash_px / 6))[..., None]
+    lash_colour = np.array([0.10, 0.07, 0.09], np.float32)
+    roi = roi * (1 - ink) + lash_colour * ink
+    out[y0:y1, x0:x1] = np.clip(roi * 255.0 + 0.5, 0, 255).astype(np.uint8)

@@ -1,0 +1,1 @@
+"""The frame loop: capture, processing and output threads joined by newest-frame slots."""

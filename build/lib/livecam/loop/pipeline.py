@@ -1,0 +1,440 @@
+"""The live frame loop: capture → track → effect → sinks, each on its own thread.
+
+Capture keeps only the newest frame (live mode), so a slow effect costs frame rate, never
+latency. Every frame carries its capture time and the milliseconds of each stage. A lost
+source is retried while its last frame keeps the sinks fed; a failing effect falls back to the
+camera image; a failing sink is dropped while the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import cv2
+
+from livecam.adapt.controller import ResolutionController
+from livecam.clock import Clock, MonotonicClock
+from livecam.effects.protocol import Adjustable, Effect
+from livecam.errors import LivecamError, SinkError, SourceError, SourceLost
+from livecam.frame import Face, Frame, FrameBGR
+from livecam.loop.privacy import Privacy, privacy_card
+from livecam.loop.records import FrameRecord, RecordLog
+from livecam.loop.slot import LatestSlot
+from livecam.sinks.protocol import OutputFrame, Sink
+from livecam.sources.protocol import Source
+from livecam.tracking.protocol import Tracker
+
+log = logging.getLogger("livecam.loop")
+T = TypeVar("T")
+COMMANDS_MAX = 64   # changes waiting for the next frame; more means frames stopped coming
+
+
+@dataclass(frozen=True, slots=True)
+class LoopSettings:
+    """How the loop runs.
+
+    Attributes:
+        live: Drop stale frames to keep latency low; False processes every frame (offline).
+        max_frames: Stop after reading this many frames from the source (None: until it ends).
+        retry_interval_s: How often a lost source is reopened.
+        keep_records: Keep every frame's record (benchmarks); otherwise only recent ones.
+        preset: Preset name, for displays and records.
+    """
+
+    live: bool = True
+    max_frames: int | None = None
+    retry_interval_s: float = 1.0
+    keep_records: bool = False
+    preset: str = ""
+
+    def __post_init__(self) -> None:
+        if self.max_frames is not None and self.max_frames < 1:
+            raise ValueError(f"max_frames must be at least 1, got {self.max_frames}")
+
+
+CROSSFADE_FRAMES = 8   # about a quarter of a second at 30 fps
+
+
+@dataclass(slots=True)
+class _Work:
+    frame: Frame
+    record: FrameRecord
+    faces: Sequence[Face] = ()
+    image: FrameBGR | None = None
+    processed_s: float = 0.0
+
+
+class Pipeline:
+    """Runs one source through a tracker and an effect into sinks.
+
+    The pipeline owns none of its parts: the caller opens them and closes them after `run`.
+    With a `controller`, an `Adjustable` effect's resolution follows it frame by frame.
+    """
+
+    def __init__(self, source: Source, tracker: Tracker, effect: Effect, sinks: Sequence[Sink],
+                 settings: LoopSettings | None = None, clock: Clock | None = None,
+                 controller: ResolutionController | None = None) -> None:
+        self.source = source
+        self.tracker = tracker
+        self.effect = effect
+        self.sinks: list[Sink] = list(sinks)
+        self.settings = settings or LoopSettings()
+        self.clock = clock or MonotonicClock()
+        self._knob: Adjustable | None = effect if isinstance(effect, Adjustable) else None
+        self.controller = controller if self._knob is not None else None
+        self.preset_name = self.settings.preset
+        self.privacy: Privacy | None = None
+        self._fade_from: FrameBGR | None = None
+        self._fade_left = 0
+        self._last_image: FrameBGR | None = None
+        self._commands: list[tuple[Callable[[], Any], Future[Any]]] = []
+        self._commands_lock = threading.Lock()
+        self._processing = False
+        self._sink_changes: list[tuple[bool, Sink]] = []
+        self._sink_lock = threading.Lock()
+        self.latest: OutputFrame | None = None
+        self.records = RecordLog(keep_all=self.settings.keep_records)
+        self.effect_on = True
+        self.captured = 0
+        self.repeated = 0
+        self.effect_errors = 0
+        self.sink_errors: dict[str, str] = {}
+        self._stop = threading.Event()
+        self._capture_slot: LatestSlot[_Work] = LatestSlot(self.settings.live)
+        self._output_slot: LatestSlot[_Work] = LatestSlot(self.settings.live)
+        self._error: BaseException | None = None
+        self._opened_sinks = False
+
+    # control -----------------------------------------------------------------------------
+    def stop(self) -> None:
+        """Ask every thread to finish; safe from signal handlers and other threads."""
+        self._stop.set()
+
+    def submit(self, change: Callable[[], T]) -> Future[T]:
+        """Queue a change to the running stream (effect on/off, privacy, the next face...).
+
+        The processing thread applies it at the next frame boundary, so no part is changed
+        while a frame is being made; when the loop is not processing (not started yet, or
+        finished) it is applied at once. The future holds what `change` returned or raised.
+        """
+        done: Future[T] = Future()
+        with self._commands_lock:
+            if self._processing:
+                if len(self._commands) >= COMMANDS_MAX:
+                    done.set_exception(LivecamError(
+                        f"{COMMANDS_MAX} changes are already waiting for the next frame; "
+                        "is the source still delivering frames?"))
+                else:
+                    self._commands.append((change, done))
+                return done
+        _apply(change, done)
+        return done
+
+    def _apply_commands(self) -> None:
+        with self._commands_lock:
+            commands, self._commands = self._commands, []
+        for change, done in commands:
+            _apply(change, done)
+
+    def _set_processing(self, on: bool) -> None:
+        with self._commands_lock:
+            self._processing = on
+        if not on:   # whatever arrived while the last frame was made still happens
+            self._apply_commands()
+
+    def swap_effect(self, effect: Effect, preset: str,
+                    controller: ResolutionController | None = None) -> Future[Effect]:
+        """Hand over to a loaded, warmed-up effect at the next frame (a command like any
+        other), with a short crossfade.
+
+        Returns a future that resolves to the effect it replaced, for the caller to close off
+        the processing thread.
+        """
+        return self.submit(lambda: self._install(effect, preset, controller))
+
+    def add_sink(self, sink: Sink) -> None:
+        """Start feeding a sink (a recording) from the next frame; opened on the output thread."""
+        with self._sink_lock:
+            self._sink_changes.append((True, sink))
+
+    def remove_sink(self, sink: Sink) -> None:
+        """Stop feeding a sink and close it, on the output thread."""
+        with self._sink_lock:
+            self._sink_changes.append((False, sink))
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def dropped(self) -> int:
+        return self._capture_slot.dropped + self._output_slot.dropped
+
+    def run(self) -> RecordLog:
+        """Run until the source ends, `max_frames` is reached or `stop` is called.
+
+        Raises:
+            LivecamError: a fatal source error, or every sink failing.
+        """
+        threads = [threading.Thread(target=self._guard, args=(fn,), name=f"livecam-{name}",
+                                    daemon=True)
+                   for name, fn in (("capture", self._capture_loop),
+                                    ("process", self._process_loop),
+                                    ("output", self._output_loop))]
+        for thread in threads:
+            thread.start()
+        try:
+            while any(t.is_alive() for t in threads):
+                for thread in threads:
+                    thread.join(timeout=0.1)
+        except KeyboardInterrupt:
+            self.stop()
+            for thread in threads:
+                thread.join(timeout=5.0)
+        if self._error is not None:
+            raise self._error
+        return self.records
+
+    def _guard(self, fn: object) -> None:
+        try:
+            fn()  # type: ignore[operator]
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            if self._error is None:
+                self._error = exc
+            self.stop()
+            self._capture_slot.close()
+            self._output_slot.close()
+
+    # capture ---------------------------------------------------------------------------------
+    def _capture_loop(self) -> None:
+        last: FrameBGR | None = None
+        lost_since: float | None = None
+        next_retry_s = 0.0
+        max_frames = self.settings.max_frames
+        while not self._stop.is_set():
+            if max_frames is not None and self.captured >= max_frames:
+                break
+            repeated = False
+            try:
+                if lost_since is not None:
+                    if self.clock.now_s() < next_retry_s:
+                        raise SourceLost("still lost")
+                    self.source.reopen()
+                    log.warning("%s is back after %.1f s", self.source.name,
+                                self.clock.now_s() - lost_since)
+                    lost_since = None
+                image = self.source.read()
+            except SourceLost as exc:
+                if last is None:
+                    raise SourceError(f"{self.source.name}: {exc}") from exc
+                if lost_since is None:
+                    lost_since = self.clock.now_s()
+                    log.warning("%s; sending its last frame and retrying every %.0f s", exc,
+                                self.settings.retry_interval_s)
+                if self.clock.now_s() >= next_retry_s:
+                    next_retry_s = self.clock.now_s() + self.settings.retry_interval_s
+                self.clock.sleep_s(1.0 / max(self.source.fps, 1.0))
+                image, repeated = last, True
+            except SourceError as exc:
+                if last is None or lost_since is None:
+                    raise
+                log.debug("reopen failed: %s", exc)
+                self.clock.sleep_s(1.0 / max(self.source.fps, 1.0))
+                image, repeated = last, True
+            if image is None:
+                break
+            last = image
+            now_s = self.clock.now_s()
+            frame = Frame(image, self.captured, now_s, repeated)
+            record = FrameRecord(index=self.captured, capture_s=now_s, width=frame.width,
+                                 height=frame.height, repeated=repeated)
+            self.captured += 1
+            self.repeated += int(repeated)
+            if not self._capture_slot.put(_Work(frame, record)):
+                break
+        self._capture_slot.close()
+
+    # processing ------------------------------------------------------------------------------
+    def _process_loop(self) -> None:
+        self._set_processing(True)
+        try:
+            self._process_frames()
+        finally:
+            self._set_processing(False)
+
+    def _process_frames(self) -> None:
+        dropped_seen = 0
+        while True:
+            work = self._capture_slot.get()
+            if work is None:
+                break
+            rec = work.record
+            start_s = self.clock.now_s()
+            rec.stages_ms["queue"] = (start_s - rec.capture_s) * 1000.0
+            rec.dropped_before = self._capture_slot.dropped - dropped_seen
+            dropped_seen = self._capture_slot.dropped
+            self._apply_commands()
+            rec.preset = self.preset_name
+            privacy = self.privacy
+            if privacy is not None:
+                rec.privacy, rec.effect_on = True, False
+                rec.stages_ms["track"] = rec.stages_ms["effect"] = 0.0
+                work.image, work.processed_s = self._private_image(work.frame, privacy), start_s
+                if not self._output_slot.put(work):
+                    break
+                continue
+            faces = self.tracker.track(work.frame)
+            tracked_s = self.clock.now_s()
+            rec.stages_ms["track"] = (tracked_s - start_s) * 1000.0
+            rec.faces = len(faces)
+            rec.effect_on = self.effect_on
+            image = work.frame.image
+            if self.effect_on:
+                try:
+                    image = self.effect.apply(work.frame, faces)
+                except LivecamError as exc:
+                    self.effect_errors += 1
+                    if self.effect_errors == 1:
+                        log.error("effect %s failed (%s); passing the camera image through",
+                                  self.effect.name, exc)
+            done_s = self.clock.now_s()
+            rec.stages_ms["effect"] = (done_s - tracked_s) * 1000.0
+            if self.effect_on and self._knob is not None:
+                rec.resolution = self._knob.resolution
+                rec.background_width = self._knob.background_width
+                self._adapt(rec, self._knob)
+            image = self._crossfade(image)
+            self._last_image = image
+            work.faces, work.image, work.processed_s = faces, image, done_s
+            if not self._output_slot.put(work):
+                break
+            if self._stop.is_set() and self.settings.live:
+                break
+        self._output_slot.close()
+
+    def _install(self, effect: Effect, preset: str,
+                 controller: ResolutionController | None) -> Effect:
+        old = self.effect
+        self.effect = effect
+        self._knob = effect if isinstance(effect, Adjustable) else None
+        self.controller = controller if self._knob is not None else None
+        log.info("switched to '%s'", preset)
+        self.preset_name = preset
+        if self._last_image is not None:
+            self._fade_from, self._fade_left = self._last_image, CROSSFADE_FRAMES
+        return old
+
+    def _crossfade(self, image: FrameBGR) -> FrameBGR:
+        """Blend the last frame of the previous effect into the first ones of the new."""
+        if self._fade_left <= 0 or self._fade_from is None:
+            return image
+        self._fade_left -= 1
+        if self._fade_from.shape != image.shape:
+            return image
+        weight = (self._fade_left + 1) / (CROSSFADE_FRAMES + 1)
+        return cv2.addWeighted(self._fade_from, weight, image, 1.0 - weight, 0.0)
+
+    def _private_image(self, frame: Frame, privacy: Privacy) -> FrameBGR:
+        if privacy == "freeze" and self._last_image is not None:
+            return self._last_image
+        return privacy_card(frame.width, frame.height)
+
+    def _adapt(self, rec: FrameRecord, knob: Adjustable) -> None:
+        if self.controller is None:
+            return
+        level = self.controller.observe(rec.index, rec.stages_ms["track"],
+                                        rec.stages_ms["effect"], rec.dropped_before)
+        if level is not None:
+            knob.set_resolution(level.face_side, level.background_width)
+            log.info("resolution %d px face, %d px background (%s)", level.face_side,
+                     level.background_width, self.controller.changes[-1].reason)
+
+    # output ----------------------------------------------------------------------------------
+    def _open_sinks(self, frame: Frame) -> None:
+        self._opened_sinks = True
+        opened = []
+        for sink in self.sinks:
+            try:
+                sink.open(frame.width, frame.height, self.source.fps)
+                opened.append(sink)
+            except SinkError as exc:
+                self.sink_errors[sink.name] = str(exc)
+                log.error("%s: %s; the other outputs keep running", sink.name, exc)
+        if self.sinks and not opened:
+            raise SinkError("no output could be opened: " + "; ".join(self.sink_errors.values()))
+        self.sinks = opened
+
+    def _output_loop(self) -> None:
+        dropped_seen = 0
+        while True:
+            work = self._output_slot.get()
+            if work is None:
+                break
+            if not self._opened_sinks:
+                self._open_sinks(work.frame)
+            self._apply_sink_changes(work.frame)
+            rec = work.record
+            start_s = self.clock.now_s()
+            rec.stages_ms["handoff"] = (start_s - work.processed_s) * 1000.0
+            rec.dropped_before += self._output_slot.dropped - dropped_seen
+            dropped_seen = self._output_slot.dropped
+            assert work.image is not None
+            last = self.records.recent[-1] if self.records.recent else None
+            out = OutputFrame(image=work.image, index=rec.index, capture_s=rec.capture_s,
+                              fps=self.records.fps(), latency_ms=last.latency_ms if last else 0.0,
+                              preset=rec.preset, effect_on=rec.effect_on,
+                              faces=rec.faces, privacy=rec.privacy, resolution=rec.resolution)
+            self.latest = out
+            for sink in list(self.sinks):
+                try:
+                    sink.write(out)
+                except (SinkError, OSError, RuntimeError) as exc:
+                    self.sink_errors[sink.name] = str(exc)
+                    log.error("%s failed (%s); dropping it, the other outputs keep running",
+                              sink.name, exc)
+                    self.sinks.remove(sink)
+                    _close_quietly(sink)
+                if sink.stop_requested:
+                    self.stop()
+            rec.output_s = self.clock.now_s()
+            rec.stages_ms["output"] = (rec.output_s - start_s) * 1000.0
+            self.records.add(rec)
+            if self.sinks == [] and self.sink_errors:
+                raise SinkError("every output failed: " + "; ".join(self.sink_errors.values()))
+
+
+    def _apply_sink_changes(self, frame: Frame) -> None:
+        with self._sink_lock:
+            changes, self._sink_changes = self._sink_changes, []
+        for add, sink in changes:
+            if add:
+                try:
+                    sink.open(frame.width, frame.height, self.source.fps)
+                    self.sinks.append(sink)
+                    log.info("%s started", sink.name)
+                except SinkError as exc:
+                    self.sink_errors[sink.name] = str(exc)
+                    log.error("%s: %s", sink.name, exc)
+            elif sink in self.sinks:
+                self.sinks.remove(sink)
+                _close_quietly(sink)
+                log.info("%s finished", sink.name)
+
+
+def _apply(change: Callable[[], T], done: Future[T]) -> None:
+    try:
+        done.set_result(change())
+    except Exception as exc:   # the caller's to report; the stream goes on
+        done.set_exception(exc)
+
+
+def _close_quietly(sink: Sink) -> None:
+    try:
+        sink.close()
+    except (SinkError, OSError, RuntimeError) as exc:
+        log.debug("closing %s: %s", sink.name, exc)

@@ -1,0 +1,1 @@
+"""Hand-written reference renderers: the teachers the stylizer networks are distilled from."""

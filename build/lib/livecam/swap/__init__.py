@@ -1,0 +1,1 @@
+"""Face swap: enrolled faces, the swap region, shape and colour transfer."""

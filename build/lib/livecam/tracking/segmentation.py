@@ -1,0 +1,38 @@
+"""Person segmentation (MediaPipe selfie segmentation): where the person, hair included, ends.
+
+The stylizer's paste mask follows it, so a stylised face crop is pasted up to the hair's
+edge and not onto the background beside the head.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from livecam.frame import FrameBGR
+from livecam.tracking.mediapipe_mesh import _import_mediapipe
+
+SEGMENT_WIDTH = 256   # the landscape model's input width: finer costs time, not edge quality
+
+
+class PersonSegmenter:
+    """Person probability for whole frames at low resolution. Not thread-safe: one caller."""
+
+    def __init__(self) -> None:
+        mp = _import_mediapipe()
+        self._model: Any = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=1)
+
+    def person(self, image: FrameBGR) -> tuple[npt.NDArray[np.float32], float]:
+        """The probability map at SEGMENT_WIDTH wide, and the scale from frame to map."""
+        h, w = image.shape[:2]
+        scale = SEGMENT_WIDTH / w
+        small = cv2.resize(image, (SEGMENT_WIDTH, max(1, round(h * scale))),
+                           interpolation=cv2.INTER_AREA)
+        result = self._model.process(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
+        return np.asarray(result.segmentation_mask, np.float32), scale
+
+    def close(self) -> None:
+        self._model.close()

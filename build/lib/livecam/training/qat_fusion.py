@@ -1,0 +1,291 @@
+"""Quantisation-aware fine-tuning of the fusion model, and its INT8 export, so INT8 holds still.
+
+    livecam train fusion-qat --tier S --steps 1500
+
+Static INT8 of the float-trained fusion model kept its accuracy but not its stillness: rounding
+errors spread through the whole network change when the face moves by a pixel (see the model
+card). Here INT8 is simulated as onnxruntime's CPU INT8 computes it (activations uint8 per
+tensor, weights int8 symmetric per output channel) on the network's residual only: the plain
+paste it corrects and the output add stay in float, or the paste's own rounding steps would
+land in the output; so do the heads and the last half-resolution decoder block, whose
+rounding reached the output most. The fine-tuning loss is the training loss, plus
+L1 to the float network's output (the rounding error itself), plus L1 between the outputs for
+the input and for the input shifted by one pixel, shifted back (what shows as shimmer).
+
+The INT8 file is exported from this fake-quantised graph itself (QuantizeLinear /
+DequantizeLinear with the trained ranges), so what ships is what was trained; a second
+calibration would pick other ranges and lose what the fine-tuning learned.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import torch
+import torch.nn.functional as F
+from onnx import numpy_helper
+from torch import nn
+
+from livecam.training.faces import load_faces
+from livecam.training.fusion_net import FUSION_TIERS, FusionNet, add_to_paste
+from livecam.training.swap_pairs import SwapPairSampler
+from livecam.training.train_fusion import held_out_batch, region_psnr
+from livecam.training.train_stylizer import (ROOT, LossLog, checkpoint_path, cosine_lr,
+                                             stylizer_loss)
+
+
+@dataclass(frozen=True, slots=True)
+class QatSettings:
+    """One quantisation-aware fine-tuning run."""
+
+    tier: str = "S"
+    size: int = 256
+    steps: int = 1500
+    batch: int = 4
+    lr: float = 1e-4
+    teacher_weight: float = 10.0
+    shift_weight: float = 40.0
+    # FusionNet modules left in float besides the heads: the last half-resolution decoder block,
+    # whose rounding reached the output most (keeping its STA block `fuse2` in float as well
+    # shimmered less but cost all of INT8's speed; see the model card)
+    float_parts: tuple[str, ...] = ("dec2",)
+    threads: int = 2
+    seed: int = 0
+    eval_every: int = 50
+    save_every: int = 50
+    log_every: int = 25
+
+    @property
+    def name(self) -> str:
+        return f"fusion-{self.tier}-qat"
+
+
+class _Residuals(nn.Module):
+    def __init__(self, net: FusionNet) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return self.net.residuals(x)
+
+
+def _qconfig_mapping(float_parts: tuple[str, ...]) -> Any:
+    """onnxruntime's CPU INT8 (QDQ, uint8 activations, int8 per-channel weights); the heads and
+    `float_parts` float."""
+    from torch.ao.quantization import (  # noqa: PLC0415
+        FakeQuantize, MovingAverageMinMaxObserver, MovingAveragePerChannelMinMaxObserver,
+        QConfig, QConfigMapping)
+
+    activation = FakeQuantize.with_args(
+        observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8,
+        qscheme=torch.per_tensor_affine)  # type: ignore[no-untyped-call]
+    weight = FakeQuantize.with_args(
+        observer=MovingAveragePerChannelMinMaxObserver, quant_min=-128, quant_max=127,
+        dtype=torch.qint8, qscheme=torch.per_channel_symmetric, ch_axis=0)  # type: ignore[no-untyped-call]
+    qconfig = QConfig(activation=activation, weight=weight)  # type: ignore[no-untyped-call]
+    mapping = QConfigMapping().set_global(qconfig)
+    for part in ("head1", "head4", "head8", *float_parts):
+        mapping = mapping.set_module_name(f"net.{part}", None)
+    return mapping
+
+
+class QuantisedFusion(nn.Module):
+    """`net` with INT8 rounding simulated on its residual network; the paste stays float."""
+
+    def __init__(self, net: FusionNet, example: torch.Tensor,
+                 float_parts: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        from torch.ao.quantization.quantize_fx import prepare_qat_fx  # noqa: PLC0415
+
+        for module in net.modules():   # in-place activations do not trace to ONNX
+            if isinstance(module, nn.LeakyReLU):
+                module.inplace = False
+        self._names = list(net.state_dict())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # FX quantisation's deprecation notice
+            self.residuals = prepare_qat_fx(_Residuals(net).train(), _qconfig_mapping(float_parts),
+                                            (example,))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor | list[torch.Tensor]:
+        outputs = add_to_paste(x, tuple(self.residuals(x)))
+        return outputs if self.training else outputs[0]
+
+    def freeze(self) -> QuantisedFusion:
+        """Stop the ranges moving: evaluation and export use them as trained."""
+        from torch.ao.quantization import disable_observer  # noqa: PLC0415
+
+        self.apply(disable_observer)
+        return self.eval()
+
+    def float_weights(self) -> dict[str, torch.Tensor]:
+        """The plain network's weights (FusionNet's own names)."""
+        own = self.residuals.state_dict()
+        return {k: own[f"net.{k}"].detach().clone() for k in self._names}
+
+
+def load_quantised(saved: dict[str, Any], side: int = 256) -> QuantisedFusion:
+    """The fake-quantised network of a `fusion-qat` weights file, frozen."""
+    net = FusionNet(FUSION_TIERS[saved["tier"]])
+    net.load_state_dict(saved["model"])
+    quantised = QuantisedFusion(net, torch.zeros(2, 7, side, side),
+                                tuple(saved.get("float_parts", ())))
+    quantised.residuals.load_state_dict(saved["qat_state"])
+    return quantised.freeze()
+
+
+def export_qat_int8(quantised: QuantisedFusion, out: Path, names: tuple[str, str]) -> Path:
+    """ONNX QDQ straight from the fake-quantised graph; weights stored as int8."""
+    from livecam.training.export import export_float32  # noqa: PLC0415
+
+    raw = export_float32(quantised.freeze(), out.with_suffix(".qdq.onnx"), channels=7,
+                         names=names)   # the same export; fake quantisers become Q/DQ pairs
+    model = _fold_weight_quantisation(onnx.load(str(raw)))
+    onnx.checker.check_model(model)
+    onnx.save(model, str(out))
+    raw.unlink()
+    return out
+
+
+def _constants(graph: onnx.GraphProto) -> dict[str, np.ndarray[Any, Any]]:
+    """Every constant value in the graph by name, through Constant and Identity nodes."""
+    consts = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    for node in graph.node:   # in order, so an Identity sees what feeds it
+        if node.op_type == "Constant":
+            consts[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
+        elif node.op_type == "Identity" and node.input[0] in consts:
+            consts[node.output[0]] = consts[node.input[0]]
+    return consts
+
+
+def _fold_weight_quantisation(model: onnx.ModelProto) -> onnx.ModelProto:
+    """QuantizeLinear of a constant float weight → the int8 weight itself (a quarter the size;
+    onnxruntime would do the same at every load), and per-tensor scales and zero points as
+    scalars: onnxruntime fuses DequantizeLinear → Add / Mul → QuantizeLinear into its integer
+    kernels only then (PyTorch writes them as one-element vectors)."""
+    graph = model.graph
+    consts = _constants(graph)
+    added: dict[str, np.ndarray[Any, Any]] = {}
+    drop = []
+    for node in graph.node:
+        if node.op_type not in ("QuantizeLinear", "DequantizeLinear"):
+            continue
+        for k in (1, 2):
+            value = consts.get(node.input[k]) if k < len(node.input) else None
+            if value is not None and value.shape == (1,):
+                name = f"{node.input[k]}.scalar"
+                added[name] = value.reshape(())
+                node.input[k] = name
+        if node.op_type != "QuantizeLinear" or not all(i in consts for i in node.input[:1]):
+            continue
+        w = consts[node.input[0]]
+        if w.ndim != 4:   # convolution weights only
+            continue
+        scale, zero = (added.get(i, consts.get(i)) for i in node.input[1:])
+        assert scale is not None and zero is not None
+        axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
+        shape = [1] * w.ndim
+        if scale.ndim:
+            shape[axis] = -1
+        q = np.round(w / scale.reshape(shape)) + zero.reshape(shape).astype(np.int32)
+        info = np.iinfo(zero.dtype)
+        added[node.output[0]] = np.clip(q, info.min, info.max).astype(zero.dtype)
+        drop.append(node)
+    for node in drop:
+        graph.node.remove(node)
+    graph.initializer.extend(numpy_helper.from_array(v, k) for k, v in added.items())
+    while True:   # what no longer feeds anything: the float weights, their Identity copies
+        used = {i for n in graph.node for i in n.input} | {o.name for o in graph.output}
+        dead = [n for n in graph.node if n.op_type in ("Identity", "Constant")
+                and n.output[0] not in used]
+        for node in dead:
+            graph.node.remove(node)
+        if not dead:
+            break
+    for init in [i for i in graph.initializer if i.name not in used]:
+        graph.initializer.remove(init)
+    return model
+
+
+def _shimmer(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Output change beyond the motion when the input moves by one pixel (grey levels / 127.5)."""
+    still = model(x)
+    moved = torch.roll(model(torch.roll(x, 1, dims=3)), -1, dims=3)
+    out = still[0] if isinstance(still, list) else still
+    mv = moved[0] if isinstance(moved, list) else moved
+    return (mv - out)[..., 2:-2].abs().mean()
+
+
+def train_fusion_qat(settings: QatSettings, cache_dir: Path = ROOT / "cache") -> Path:
+    """Fine-tune the tier's trained weights with INT8 simulated; returns the weights file."""
+    torch.manual_seed(settings.seed)
+    torch.set_num_threads(settings.threads)
+    weights = checkpoint_path(settings.name)
+    start = checkpoint_path(f"fusion-{settings.tier}")
+    saved = torch.load(start, weights_only=False)
+    teacher = FusionNet(FUSION_TIERS[settings.tier])
+    teacher.load_state_dict(saved["model"])
+    teacher.eval()
+    net = FusionNet(FUSION_TIERS[settings.tier])
+    net.load_state_dict(saved["model"])
+    faces = load_faces(cache_dir, "train")
+    sampler = SwapPairSampler(faces, settings.size, settings.seed)
+    eval_x, eval_y, eval_region = held_out_batch(cache_dir, settings.size, count=16)
+    quantised = QuantisedFusion(net, eval_x[:2], settings.float_parts)
+    with torch.no_grad():   # ranges from real faces before the first step
+        for _ in range(4):
+            quantised(sampler.batch(settings.batch)[0])
+    opt = torch.optim.AdamW(quantised.parameters(), lr=settings.lr, weight_decay=1e-5)
+    run_dir = ROOT / "runs" / settings.name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    state_file = run_dir / "state.pt"
+    step = 0
+    if state_file.exists():
+        state = torch.load(state_file, weights_only=False)
+        quantised.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        step = state["step"]
+    print(f"{settings.name}: from {start} (step {step}), {settings.size}², "
+          f"batch {settings.batch}", flush=True)
+    progress = LossLog(settings.steps, settings.log_every, run_dir / "log.tsv")
+    while step < settings.steps:
+        quantised.train()
+        x, y, w = sampler.batch(settings.batch)
+        for group in opt.param_groups:
+            group["lr"] = cosine_lr(settings.lr, settings.steps, step)
+        outputs = quantised(x)
+        assert isinstance(outputs, list)
+        with torch.no_grad():
+            reference = teacher(x)
+        shifted = quantised(torch.roll(x, 1, dims=3))[0]
+        loss = (stylizer_loss(outputs, y, w)
+                + settings.teacher_weight * F.l1_loss(outputs[0], reference)
+                + settings.shift_weight * F.l1_loss(torch.roll(shifted, -1, dims=3)[..., 2:-2],
+                                                    outputs[0][..., 2:-2]))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[no-untyped-call]
+        opt.step()
+        step += 1
+        progress.step(step, loss, settings.batch)
+        if step % settings.eval_every == 0 or step == settings.steps:
+            quantised.eval()
+            with torch.no_grad():
+                out = quantised(eval_x)
+                assert isinstance(out, torch.Tensor)
+                print(f"step {step}: held-out swap region PSNR (INT8 simulated) "
+                      f"{region_psnr(out, eval_y, eval_region):.2f} dB, shimmer "
+                      f"{float(_shimmer(quantised, eval_x[:8])) * 127.5:.2f} "
+                      f"(float {float(_shimmer(teacher, eval_x[:8])) * 127.5:.2f})", flush=True)
+        if step % settings.save_every == 0 or step == settings.steps:
+            torch.save({"model": quantised.state_dict(), "opt": opt.state_dict(), "step": step},
+                       state_file)
+            torch.save({"model": quantised.float_weights(),
+                        "qat_state": quantised.residuals.state_dict(), "step": step,
+                        "tier": settings.tier, "family": "fusion", "size": settings.size,
+                        "qat": True, "float_parts": settings.float_parts,
+                        "base_steps": int(saved.get("step", 0))}, weights)
+    return weights
