@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper
 
 from livecam.errors import ModelError
 from livecam.inference.manifest import ModelEntry, find_model, load_manifest, sha256_of
@@ -16,6 +14,9 @@ from livecam.inference.onnx_model import ImageModel
 
 def _negate_model(path: Path) -> Path:
     """A one-node image model: output = -input."""
+    onnx = pytest.importorskip("onnx", reason="building a test graph needs onnx (the train "
+                                               "extra: pip install -e '.[train]')")
+    helper, TensorProto = onnx.helper, onnx.TensorProto
     graph = helper.make_graph(
         [helper.make_node("Neg", ["image"], ["stylized"])], "neg",
         [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, None, None])],
