@@ -1,3 +1,0 @@
-from livecam.cli import main
-
-raise SystemExit(main())

@@ -1,1 +1,0 @@
-"""Holding the frame rate: quality bounds, the resolution ladder and the live controller."""

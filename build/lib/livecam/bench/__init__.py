@@ -1,1 +1,0 @@
-"""Benchmark records: one JSON per run with machine, configuration, per-frame rows, summary."""

@@ -1,1 +1,0 @@
-"""Quality measurements for the project's models (needs the `eval` extra for identity)."""

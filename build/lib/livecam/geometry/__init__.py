@@ -1,1 +1,0 @@
-"""Face geometry: the aligned crop every model sees, and landmark-driven mesh warps."""

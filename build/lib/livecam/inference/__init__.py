@@ -1,1 +1,0 @@
-"""Running the project's ONNX models: the manifest, checksums and sessions."""

@@ -1,1 +1,0 @@
-"""The frame loop: capture, processing and output threads joined by newest-frame slots."""

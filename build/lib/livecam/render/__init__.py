@@ -1,1 +1,0 @@
-"""Hand-written reference renderers: the teachers the stylizer networks are distilled from."""

@@ -1,1 +1,0 @@
-"""Face swap: enrolled faces, the swap region, shape and colour transfer."""

@@ -1,1 +1,0 @@
-"""Training the project's own models (needs the `train` extra: torch, onnx)."""
