@@ -10,7 +10,7 @@ from livecam.evaluation.look import eye_opening, eye_sharpness, iris_position
 from livecam.geometry.align import align_face
 from livecam.geometry.eye_bulge import EyeBulge, eye_bulges
 from livecam.geometry.mesh_raster import interpolate, interpolate_reference, warp_field
-from livecam.look.eyes import EyeSettings, draw_eyes
+from livecam.look.eyes import EYE_POINTS, EyeSettings, SteadyEyes, draw_eyes
 from livecam.look.shading import normal_map, shade
 from livecam.look.upsample import guided_upsample
 from livecam.sources.demo import DemoSource
@@ -134,3 +134,28 @@ def test_drawn_eyes_follow_the_iris_and_close_with_the_lids(aligned):
     drawn_box = shut[int(closed[159, 1]) - 2:int(closed[159, 1]) + 3,
                      int(closed[33, 0]):int(closed[133, 0])]
     assert drawn_box.mean() <= box.mean() + 2   # a dark lash line, never a white eye
+
+
+def test_held_eyes_smooth_landmark_noise_and_follow_a_glance(aligned):
+    crop, _ = aligned
+    marks = crop.landmarks.astype(np.float32)
+    width = float(np.linalg.norm(marks[33, :2] - marks[133, :2]))
+    colour = np.array([0.2, 0.3, 0.4], np.float32)
+    steady = SteadyEyes()
+    rng = np.random.default_rng(1)
+    raw, held = [], []
+    for _ in range(40):   # a still eye with tracking noise of 3 % of its width
+        noisy = marks.copy()
+        noisy[:, :2] += rng.normal(0, 0.03 * width, (len(marks), 2)).astype(np.float32)
+        out, _ = steady.steady(7, noisy, colour)
+        raw.append(noisy[EYE_POINTS, :2])
+        held.append(out[EYE_POINTS, :2])
+    step = lambda seq: float(np.abs(np.diff(np.stack(seq[10:]), axis=0)).mean())  # noqa: E731
+    assert step(held) < 0.5 * step(raw)
+    glance = marks.copy()
+    centre = regions.RIGHT_IRIS_CENTER
+    glance[centre, 0] += 0.3 * width        # a glance: one frame, a third of the eye across
+    out, _ = steady.steady(7, glance, colour)
+    assert abs(out[centre, 0] - glance[centre, 0]) < 0.12 * width
+    other = np.setdiff1d(np.arange(len(marks)), EYE_POINTS)
+    assert np.array_equal(out[other], glance[other])   # only the eye points are held

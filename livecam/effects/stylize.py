@@ -22,7 +22,7 @@ from livecam.adapt.ladder import round_to_step
 from livecam.compositing.masks import Mask, head_mask
 from livecam.compositing.paste import Person, paste_face
 from livecam.effects.temporal import FlickerFilter
-from livecam.frame import Face, Frame, FrameBGR
+from livecam.frame import Face, Frame, FrameBGR, Points
 from livecam.geometry.align import Affine, crop_scale, crop_transform
 from livecam.geometry.face_shape import FaceReshaper, ShapeSettings
 from livecam.geometry.mesh_raster import Field
@@ -30,7 +30,7 @@ from livecam.config_tables import Range, check_fields
 from livecam.inference.choices import PrecisionChoice, ProviderChoice, TierChoice
 from livecam.inference.device_profile import choose, session_providers
 from livecam.inference.onnx_model import ImageModel
-from livecam.look.eyes import EyeSettings, draw_eyes, iris_colour
+from livecam.look.eyes import EyeSettings, SteadyEyes, draw_eyes, iris_colour
 from livecam.look.shading import shade
 from livecam.look.upsample import guided_upsample
 from livecam.tracking.segmentation import PersonSegmenter
@@ -107,6 +107,8 @@ class StylizeEffect:
                                 providers=session_providers(self.choice.provider))
         self.resolution = settings.face_side
         self._flicker = FlickerFilter(settings.steady)
+        self._background_flicker = FlickerFilter(settings.steady)
+        self._eyes = SteadyEyes()
         self.background_width = settings.background_width
         self._reshaper = FaceReshaper(settings.shape)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-background")
@@ -139,7 +141,8 @@ class StylizeEffect:
             return image.copy()
         bh = max(round_to_step(bw * h / w), 128)  # the models are measured from 128 px up
         small = cv2.resize(image, (bw, bh), interpolation=cv2.INTER_AREA)  # no aliasing
-        painted = cv2.resize(self.model.run(small), (w, h), interpolation=cv2.INTER_LINEAR)
+        styled = self._background_flicker.apply(0, small, self.model.run(small))
+        painted = cv2.resize(styled, (w, h), interpolation=cv2.INTER_LINEAR)
         return _mix(image, painted, self.settings.strength)
 
     def _finish_side(self, face: Face) -> int:
@@ -176,7 +179,10 @@ class StylizeEffect:
         if self.settings.shading > 0:
             painted = shade(painted, moved, depth, self.settings.shading)
         if self.settings.eyes.draw:
-            painted = draw_eyes(painted, moved, self.settings.eyes, iris_colour(crop, moved))
+            # held still in the frame's pixels, where the crop's own jitter shows too
+            in_frame = _affine(moved, to_frame)
+            held, colour = self._eyes.steady(face.face_id, in_frame, iris_colour(crop, moved))
+            painted = draw_eyes(painted, _affine(held, to_crop), self.settings.eyes, colour)
         painted = _mix(crop, painted, self.settings.strength)
         mask = head_mask(moved * (side / big), side)
         if big != side:
@@ -189,6 +195,7 @@ class StylizeEffect:
         largest = sorted(faces, key=lambda f: -f.size_px)[: self.settings.max_faces]
         painted = [self._paint_face(frame.image, face) for face in largest]
         self._flicker.forget({face.face_id for face in largest})
+        self._eyes.forget({face.face_id for face in largest})
         out, person = background.result()
         for crop, mask, to_crop in painted:
             paste_face(out, crop, mask, to_crop, match_edge=True, person=person)
@@ -213,6 +220,10 @@ def _cut(source: FrameBGR, to_crop: Affine, to_frame: Affine, side: int, field: 
     frame_xy = crop_xy @ to_frame[:, :2].T.astype(np.float32) + to_frame[:, 2].astype(np.float32)
     full = cv2.resize(frame_xy, (side, side), interpolation=cv2.INTER_LINEAR)
     return cv2.remap(source, full, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _affine(points: Points, transform: Affine) -> Points:
+    return (points[:, :2] @ transform[:, :2].T + transform[:, 2]).astype(np.float32)
 
 
 def _mix(original: FrameBGR, styled: FrameBGR, strength: float) -> FrameBGR:

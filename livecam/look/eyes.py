@@ -4,8 +4,10 @@ Inside each eyelid contour: a clean white with a soft lid shadow, an enlarged ir
 person's own iris hue (more saturated) with a radial gradient and a dark rim, a large pupil and
 two catchlights; over the upper lid a dark lash line. Everything is clipped by the lids, so the
 eye closes when the lids do, and the iris sits where the tracked iris is, so gaze comes
-through. The landmarks are already smoothed by the tracker, and the sizes are taken from the
-eye's width rather than from the iris ring, which is the noisiest part of the mesh.
+through. The landmarks are already smoothed by the tracker, but a drawn eye is high contrast
+and enlarged, so the jitter left over is held back further by `SteadyEyes`; the sizes are taken
+from the eye's width rather than from the iris ring, which is the noisiest part of the mesh, and
+the strokes have fractional widths, so a line does not jump a pixel as the face moves.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ SUB = 4          # sub-pixel bits for OpenCV's anti-aliased drawing
 CLOSED = 0.12    # lid gap over eye width below which the eye is drawn closed
 EYES = ((regions.RIGHT_EYE_LOOP, regions.RIGHT_IRIS_CENTER, (33, 133)),
         (regions.LEFT_EYE_LOOP, regions.LEFT_IRIS_CENTER, (263, 362)))
+EYE_POINTS = np.array(sorted({i for loop, centre, corners in EYES
+                              for i in (*loop, centre, *corners)}))
+HOLD = 0.03      # eye widths a drawn lid point may trail the tracked one, to hide jitter
+IRIS_HOLD = 0.07  # the same for the iris centre, the noisiest point the eyes are drawn from
+CREEP = 0.15     # share of a gap within the hold closed per frame, so a still eye settles
+COLOUR_KEEP = 0.9  # share of the previous frame's iris colour kept (the sample is noisy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +62,67 @@ class EyeSettings:
 
     def __post_init__(self) -> None:
         check_fields(self, "eyes")
+
+
+class SteadyEyes:
+    """Per-face hysteresis on the points the eyes are drawn from, in frame pixels.
+
+    A point trails the tracked one by at most its hold (a share of the eye's width) and creeps
+    toward it within that: landmark noise on a still eye is smoothed away, while a blink, a
+    glance or a head turn comes through in the same frame, at most the hold behind.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[int, tuple[Points, npt.NDArray[np.float32]]] = {}
+        centres = {centre for _, centre, _ in EYES}
+        self._hold = np.array([[IRIS_HOLD if i in centres else HOLD] for i in EYE_POINTS],
+                              np.float32)
+
+    def steady(self, face_id: int, landmarks: Points, colour: npt.NDArray[np.float32]
+               ) -> tuple[Points, npt.NDArray[np.float32]]:
+        """`landmarks` (frame pixels) with the eye points held, and the iris colour smoothed."""
+        points = landmarks[EYE_POINTS, :2].astype(np.float32)
+        last = self._last.get(face_id)
+        if last is not None:
+            width = float(np.linalg.norm(landmarks[33, :2] - landmarks[133, :2]))
+            delta = points - last[0]
+            gap = np.linalg.norm(delta, axis=1, keepdims=True)
+            hold = self._hold * width
+            step = np.maximum(gap - hold, 0.0) + CREEP * np.minimum(gap, hold)
+            points = last[0] + delta * (step / np.maximum(gap, 1e-6))
+            colour = (last[1] * COLOUR_KEEP + colour * (1.0 - COLOUR_KEEP)).astype(np.float32)
+        self._last[face_id] = (points, colour)
+        held = landmarks.copy()
+        held[EYE_POINTS, :2] = points
+        return held, colour
+
+    def forget(self, keep_ids: set[int]) -> None:
+        """Drop faces no longer in view."""
+        for face_id in set(self._last) - keep_ids:
+            del self._last[face_id]
+
+
+def _stroke(shape: tuple[int, int], points: npt.NDArray[np.float64],
+            widths: npt.NDArray[np.float64], value: float = 1.0) -> Float:
+    """An anti-aliased polyline with a fractional width per segment (`cv2.line` rounds widths
+    to whole pixels, which makes a thick line jump as the face moves)."""
+    ink = np.zeros(shape, np.float32)
+    for (a, b), width in zip(zip(points[:-1], points[1:]), widths):
+        r = 0.5 * float(width) + 1.5
+        x0 = max(int(min(a[0], b[0]) - r), 0)
+        y0 = max(int(min(a[1], b[1]) - r), 0)
+        x1 = min(int(max(a[0], b[0]) + r) + 1, shape[1])
+        y1 = min(int(max(a[1], b[1]) + r) + 1, shape[0])
+        if x1 <= x0 or y1 <= y0:
+            continue
+        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        ab = b - a
+        t = np.clip(((xs - a[0]) * ab[0] + (ys - a[1]) * ab[1]) / max(float(ab @ ab), 1e-9),
+                    0.0, 1.0)
+        d = np.hypot(xs - (a[0] + t * ab[0]), ys - (a[1] + t * ab[1]))
+        cover = np.clip(0.5 * float(width) + 0.5 - d, 0.0, 1.0) * value
+        np.maximum(ink[y0:y1, x0:x1], cover, out=ink[y0:y1, x0:x1])
+    return ink
 
 
 def _fixed(points: npt.NDArray[np.float64]) -> npt.NDArray[np.int32]:
@@ -178,29 +247,23 @@ def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: i
         roi = roi * (1 - lid[..., None]) + eye * lid[..., None]
 
     # the upper lash line, thick in the middle and over the outer corner, with a short wing
-    ink = np.zeros(shape, np.float32)
     line = upper - off
     if not open_eye:   # closed: one curve between the corners, along the lower lid
         line = (upper - off + (np.asarray(lower)[::-1][: len(upper)] - off)) / 2
     direction = (outer - inner) / width
     wing_end = outer - off + direction * s.wing * width + np.array([0, -0.5]) * s.wing * width
-    n = len(line)
-    for i in range(n - 1):
-        a, b = line[i], line[i + 1]
-        mid = (i + 0.5) / (n - 1)
-        # thickest toward the outer corner (the loop's start is the outer corner for the
-        # right eye and the inner one for the left)
-        toward_outer = 1.0 - mid if corners[0] == loop[0] else mid
-        t = lash_px * (0.55 + 0.6 * toward_outer)
-        cv2.line(ink, tuple(_fixed(a)), tuple(_fixed(b)), 1.0, max(int(round(t)), 1),
-                 cv2.LINE_AA, shift=SUB)
+    mid = (np.arange(len(line) - 1) + 0.5) / (len(line) - 1)
+    # thickest toward the outer corner (the loop's start is the outer corner for the right eye
+    # and the inner one for the left)
+    toward_outer = 1.0 - mid if corners[0] == loop[0] else mid
+    ink = _stroke(shape, line, lash_px * (0.55 + 0.6 * toward_outer))
     if open_eye:   # a faint lower lid line
         low_line = np.asarray(lower) - off
-        cv2.polylines(ink, [_fixed(low_line)], False, 0.35, max(int(round(lash_px * 0.3)), 1),
-                      cv2.LINE_AA, shift=SUB)
+        np.maximum(ink, _stroke(shape, low_line, np.full(len(low_line) - 1, lash_px * 0.3),
+                                0.35), out=ink)
     if s.wing > 0:
-        cv2.line(ink, tuple(_fixed(outer - off)), tuple(_fixed(wing_end)), 1.0,
-                 max(int(round(lash_px * 0.8)), 1), cv2.LINE_AA, shift=SUB)
+        np.maximum(ink, _stroke(shape, np.array([outer - off, wing_end]),
+                                np.array([lash_px * 0.8])), out=ink)
     ink = cv2.GaussianBlur(ink, (0, 0), max(0.4, lash_px / 6))[..., None]
     lash_colour = np.array([0.10, 0.07, 0.09], np.float32)
     roi = roi * (1 - ink) + lash_colour * ink
