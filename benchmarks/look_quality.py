@@ -74,8 +74,15 @@ def render(images: list[np.ndarray], marks: list[np.ndarray], preset: str) -> li
 def _render_child(args: argparse.Namespace) -> None:
     data = np.load(args.render_child, allow_pickle=True)
     images, marks = list(data["images"]), list(data["marks"])
-    result = {p: np.array(render(images, marks, p), dtype=object) for p in PRESETS}
+    result = {p: _objects(render(images, marks, p)) for p in PRESETS}
     np.savez(args.render_child.with_suffix(".out.npz"), **result)
+
+
+def _objects(arrays: list[np.ndarray]) -> np.ndarray:
+    """A 1-D object array of `arrays`, however alike their shapes (np.array would stack them)."""
+    out = np.empty(len(arrays), dtype=object)
+    out[:] = arrays
+    return out
 
 
 def render_before(rev: str, images: list[np.ndarray], marks: list[np.ndarray]
@@ -85,7 +92,7 @@ def render_before(rev: str, images: list[np.ndarray], marks: list[np.ndarray]
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
                        check=True)
     job = HERE / ".cache" / "before-job.npz"
-    np.savez(job, images=np.array(images, dtype=object), marks=np.array(marks, dtype=object))
+    np.savez(job, images=_objects(images), marks=_objects(marks))
     env = dict(os.environ, PYTHONPATH=str(tree))
     subprocess.run([sys.executable, __file__, "--render-child", str(job)], check=True, env=env,
                    cwd=str(tree))

@@ -1,9 +1,11 @@
-"""The live frame loop: capture → track → effect → sinks, each on its own thread.
+"""The live frame loop: capture → track → effect → output, each on its own thread, and each
+sink on its own thread behind the output.
 
 Capture keeps only the newest frame (live mode), so a slow effect costs frame rate, never
-latency. Every frame carries its capture time and the milliseconds of each stage. A lost
-source is retried while its last frame keeps the sinks fed; a failing effect falls back to the
-camera image; a failing sink is dropped while the others go on.
+latency; the output hands each frame to every sink's feed, so a slow sink costs only its own
+frames. Every frame carries its capture time and the milliseconds of each stage. A lost source
+is retried while its last frame keeps the sinks fed; a failing effect falls back to the camera
+image; a failing sink is dropped while the others go on.
 """
 
 from __future__ import annotations
@@ -22,16 +24,19 @@ from livecam.clock import Clock, MonotonicClock
 from livecam.effects.protocol import Adjustable, Effect
 from livecam.errors import LivecamError, SinkError, SourceError, SourceLost
 from livecam.frame import Face, Frame, FrameBGR
+from livecam.loop.feeds import SinkFeed, SinkStats
 from livecam.loop.privacy import Privacy, privacy_card
 from livecam.loop.records import FrameRecord, RecordLog
 from livecam.loop.slot import LatestSlot
-from livecam.sinks.protocol import OutputFrame, Sink
+from livecam.sinks.protocol import AudioBlock, OutputFrame, Sink
 from livecam.sources.protocol import Source
 from livecam.tracking.protocol import Tracker
 
 log = logging.getLogger("livecam.loop")
 T = TypeVar("T")
 COMMANDS_MAX = 64   # changes waiting for the next frame; more means frames stopped coming
+OPEN_WAIT_S = 10.0  # how long the first frame waits for the outputs to open
+FINISH_WAIT_S = 30.0  # how long the end of a run waits for a recording to write what it holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,8 @@ class Pipeline:
         self._processing = False
         self._sink_changes: list[tuple[bool, Sink]] = []
         self._sink_lock = threading.Lock()
+        self._feeds: list[SinkFeed] = []
+        self._done_feeds: list[SinkFeed] = []
         self.latest: OutputFrame | None = None
         self.records = RecordLog(keep_all=self.settings.keep_records)
         self.effect_on = True
@@ -158,14 +165,27 @@ class Pipeline:
         return self.submit(lambda: self._install(effect, preset, controller))
 
     def add_sink(self, sink: Sink) -> None:
-        """Start feeding a sink (a recording) from the next frame; opened on the output thread."""
+        """Start feeding a sink (a recording) from the next frame, on a thread of its own."""
         with self._sink_lock:
             self._sink_changes.append((True, sink))
 
     def remove_sink(self, sink: Sink) -> None:
-        """Stop feeding a sink and close it, on the output thread."""
+        """Stop feeding a sink; it writes what it holds and closes on its own thread."""
         with self._sink_lock:
             self._sink_changes.append((False, sink))
+
+    def push_audio(self, block: AudioBlock) -> None:
+        """Hand a microphone block to every sink that takes sound; safe from any thread."""
+        with self._sink_lock:
+            feeds = list(self._feeds)
+        for feed in feeds:
+            feed.offer_audio(block)
+
+    def sink_stats(self) -> dict[str, SinkStats]:
+        """How each sink of this run kept up, the ones already finished included."""
+        with self._sink_lock:
+            feeds = self._done_feeds + self._feeds
+        return {feed.name: feed.stats() for feed in feeds}
 
     @property
     def stopping(self) -> bool:
@@ -355,21 +375,46 @@ class Pipeline:
                      level.background_width, self.controller.changes[-1].reason)
 
     # output ----------------------------------------------------------------------------------
+    def _feed(self, sink: Sink, frame: Frame) -> SinkFeed:
+        feed = SinkFeed(sink, self.clock, self.settings.live, self.stop)
+        feed.start(frame.width, frame.height, self.source.fps)
+        with self._sink_lock:
+            self._feeds.append(feed)
+        return feed
+
     def _open_sinks(self, frame: Frame) -> None:
         self._opened_sinks = True
-        opened = []
-        for sink in self.sinks:
-            try:
-                sink.open(frame.width, frame.height, self.source.fps)
-                opened.append(sink)
-            except SinkError as exc:
-                self.sink_errors[sink.name] = str(exc)
-                log.error("%s: %s; the other outputs keep running", sink.name, exc)
-        if self.sinks and not opened:
+        feeds = [self._feed(sink, frame) for sink in self.sinks]
+        for feed in feeds:
+            feed.opened.wait(OPEN_WAIT_S)
+        self._prune_feeds()
+        if feeds and not self._feeds:
             raise SinkError("no output could be opened: " + "; ".join(self.sink_errors.values()))
-        self.sinks = opened
+
+    def _prune_feeds(self) -> None:
+        """Take failed sinks out of the fan-out, keeping why they failed."""
+        with self._sink_lock:
+            failed = [feed for feed in self._feeds if not feed.alive]
+            for feed in failed:
+                self._feeds.remove(feed)
+                self._done_feeds.append(feed)
+        for feed in failed:
+            self.sink_errors[feed.name] = feed.error or "failed"
 
     def _output_loop(self) -> None:
+        try:
+            self._fan_out()
+        finally:
+            with self._sink_lock:
+                feeds, self._feeds = self._feeds, []
+                self._done_feeds += feeds
+            for feed in feeds:
+                feed.finish()
+            for feed in self._done_feeds:
+                feed.join(FINISH_WAIT_S)
+            self._note_failures()
+
+    def _fan_out(self) -> None:
         dropped_seen = 0
         while True:
             work = self._output_slot.get()
@@ -390,39 +435,37 @@ class Pipeline:
                               preset=rec.preset, effect_on=rec.effect_on,
                               faces=rec.faces, privacy=rec.privacy, resolution=rec.resolution)
             self.latest = out
-            for sink in list(self.sinks):
-                try:
-                    sink.write(out)
-                except (SinkError, OSError, RuntimeError) as exc:
-                    self.sink_errors[sink.name] = str(exc)
-                    log.error("%s failed (%s); dropping it, the other outputs keep running",
-                              sink.name, exc)
-                    self.sinks.remove(sink)
-                    _close_quietly(sink)
-                if sink.stop_requested:
-                    self.stop()
+            with self._sink_lock:
+                feeds = list(self._feeds)
+            for feed in feeds:
+                feed.offer(out)
             rec.output_s = self.clock.now_s()
             rec.stages_ms["output"] = (rec.output_s - start_s) * 1000.0
             self.records.add(rec)
-            if self.sinks == [] and self.sink_errors:
+            self._prune_feeds()
+            if not self._feeds and self.sink_errors:
                 raise SinkError("every output failed: " + "; ".join(self.sink_errors.values()))
 
+    def _note_failures(self) -> None:
+        for feed in self._done_feeds:
+            if feed.error is not None:
+                self.sink_errors[feed.name] = feed.error
 
     def _apply_sink_changes(self, frame: Frame) -> None:
         with self._sink_lock:
             changes, self._sink_changes = self._sink_changes, []
         for add, sink in changes:
             if add:
-                try:
-                    sink.open(frame.width, frame.height, self.source.fps)
-                    self.sinks.append(sink)
-                    log.info("%s started", sink.name)
-                except SinkError as exc:
-                    self.sink_errors[sink.name] = str(exc)
-                    log.error("%s: %s", sink.name, exc)
-            elif sink in self.sinks:
-                self.sinks.remove(sink)
-                _close_quietly(sink)
+                self._feed(sink, frame)
+                log.info("%s started", sink.name)
+                continue
+            with self._sink_lock:
+                feed = next((f for f in self._feeds if f.sink is sink), None)
+                if feed is not None:
+                    self._feeds.remove(feed)
+                    self._done_feeds.append(feed)
+            if feed is not None:
+                feed.finish()
                 log.info("%s finished", sink.name)
 
 
@@ -431,10 +474,3 @@ def _apply(change: Callable[[], T], done: Future[T]) -> None:
         done.set_result(change())
     except Exception as exc:   # the caller's to report; the stream goes on
         done.set_exception(exc)
-
-
-def _close_quietly(sink: Sink) -> None:
-    try:
-        sink.close()
-    except (SinkError, OSError, RuntimeError) as exc:
-        log.debug("closing %s: %s", sink.name, exc)

@@ -11,6 +11,7 @@ from livecam.frame import FrameBGR
 from livecam.sinks.protocol import OutputFrame
 from livecam.sources.image import IMAGE_SUFFIXES
 
+RECORDING_QUEUE = 30   # frames a recording may fall behind (a second at 30 fps) before dropping
 _FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "mp4v"}
 
 
@@ -22,6 +23,8 @@ def _fit(image: FrameBGR, width: int, height: int) -> FrameBGR:
 
 class VideoFileSink:
     """Writes every delivered frame to a video file, finalised on `close` so it plays."""
+
+    queue = RECORDING_QUEUE
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -62,6 +65,8 @@ class VideoFileSink:
 
 class ImageFileSink:
     """Keeps the newest frame and writes it on `close`: filtering a still photo."""
+
+    queue = 1
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

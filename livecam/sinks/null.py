@@ -9,6 +9,7 @@ class NullSink:
     """Counts frames and drops them."""
 
     name = "null"
+    queue = 1
 
     def __init__(self) -> None:
         self.stop_requested = False

@@ -1,9 +1,13 @@
-"""The boundary every output implements, and what it is given per frame."""
+"""The boundary every output implements, and the two kinds of media it is given: processed
+frames and, for the sinks that take sound, audio blocks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
 
 from livecam.frame import FrameBGR
 
@@ -37,20 +41,48 @@ class OutputFrame:
     resolution: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AudioBlock:
+    """A block of microphone samples, placed on the frames' clock.
+
+    Attributes:
+        samples: float32 samples in -1..1, one row per sample, one column per channel.
+        rate: Samples per second.
+        capture_s: When the block's first sample was captured (monotonic seconds).
+        index: The block's number since the microphone opened; a gap means lost blocks.
+    """
+
+    samples: npt.NDArray[np.float32]
+    rate: int
+    capture_s: float
+    index: int
+
+
 @runtime_checkable
 class Sink(Protocol):
-    """Consumes processed frames on the output thread.
+    """Consumes processed frames on its own thread.
 
-    `open` is called once with the stream's size before the first `write`; `write` must not
-    block for long, since every sink shares the output thread. `stop_requested` lets a sink
-    (a closed preview window) end the run. `close` may be called more than once.
+    `open`, `write` and `close` are called from one thread, the sink's own: a slow `write`
+    delays only this sink. `open` is called once with the stream's size before the first
+    `write`. `queue` is how many frames may wait for it: 1 keeps only the newest (a live
+    output), more lets a recording catch up after a slow write; beyond it the oldest waiting
+    frame is dropped and counted. `stop_requested` lets a sink (a closed preview window) end
+    the run. `close` may be called more than once.
     """
 
     name: str
     stop_requested: bool
+    queue: int
 
     def open(self, width: int, height: int, fps: float) -> None: ...
 
     def write(self, frame: OutputFrame) -> None: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class AudioSink(Sink, Protocol):
+    """A sink that also takes sound; blocks arrive in order on the sink's thread."""
+
+    def write_audio(self, block: AudioBlock) -> None: ...

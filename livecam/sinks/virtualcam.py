@@ -37,6 +37,8 @@ class VirtualCamSink:
         device: Device to use (e.g. "/dev/video10"), or None for the first free one.
     """
 
+    queue = 1
+
     def __init__(self, backend: str | None = None, device: str | None = None) -> None:
         self.backend = backend
         self.device = device

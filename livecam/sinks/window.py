@@ -48,6 +48,8 @@ def draw_osd(image: FrameBGR, frame: OutputFrame, help_lines: list[str] | None =
 class WindowSink:
     """Shows frames in an OpenCV window."""
 
+    queue = 1
+
     def __init__(self, title: str = "livecam") -> None:
         self.title = title
         self.name = "window"
