@@ -39,8 +39,8 @@ DATA = Path(os.environ.get("LIVECAM_DATA", ROOT.parent / "shared" / "data"))
 os.environ["LIVECAM_HOME"] = tempfile.mkdtemp(prefix="livecam-bench-")
 
 from livecam.effects.face_swap import FaceSwapEffect, FaceSwapSettings  # noqa: E402
-from livecam.evaluation.identity import FaceEmbedder  # noqa: E402
-from livecam.evaluation.metrics import ssim  # noqa: E402
+from livecam_train.evaluation.identity import FaceEmbedder  # noqa: E402
+from livecam_train.evaluation.metrics import psnr, ssim  # noqa: E402
 from livecam.frame import Face, Frame  # noqa: E402
 from livecam.geometry.mesh_warp import warp_mesh  # noqa: E402
 from livecam.swap.enroll import _detect, examine  # noqa: E402
@@ -80,12 +80,6 @@ def plain_swap(source: np.ndarray, src_marks: np.ndarray, target: np.ndarray,
     mask = hull_mask(tgt_marks, target.shape)
     x, y, w, h = cv2.boundingRect(mask)
     return cv2.seamlessClone(warped, target, mask, (x + w // 2, y + h // 2), cv2.NORMAL_CLONE)
-
-
-def region_psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
-    inside = mask > 0
-    mse = float(((a.astype(np.float64) - b) ** 2)[inside].mean())
-    return float(10 * np.log10(255.0 ** 2 / max(mse, 1e-9)))
 
 
 def seam_ratio(image: np.ndarray, mask: np.ndarray) -> float:
@@ -206,7 +200,7 @@ def main() -> int:
             mask = hull_mask(tgt_marks, tgt_img.shape)
             for method, out in outs.items():
                 if kind == "same":
-                    add(method, "psnr", region_psnr(out, tgt_img, mask))
+                    add(method, "psnr", psnr(out, tgt_img, mask[..., None] > 0))
                     x, y, w, h = cv2.boundingRect(mask)
                     add(method, "ssim", ssim(out[y:y + h, x:x + w], tgt_img[y:y + h, x:x + w]))
                     add(method, "sharpness", sharpness(out, tgt_img, mask))

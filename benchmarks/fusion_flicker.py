@@ -44,9 +44,9 @@ CLIPS = ("liveportrait_d9.mp4", "liveportrait_d10.mp4")
 def unshipped_variants(folder: Path) -> dict[str, Path]:
     import torch  # noqa: PLC0415
 
-    from livecam.training.export import export_float32, export_int8  # noqa: PLC0415
-    from livecam.training.fusion_net import FUSION_TIERS, FusionNet  # noqa: PLC0415
-    from livecam.training.train_fusion import held_out_batch  # noqa: PLC0415
+    from livecam_train.export import export_float32, export_int8  # noqa: PLC0415
+    from livecam_train.fusion_net import FUSION_TIERS, FusionNet  # noqa: PLC0415
+    from livecam_train.train_fusion import held_out_batch  # noqa: PLC0415
 
     checkpoints = HERE.parent / "training" / "checkpoints"
     out = {}

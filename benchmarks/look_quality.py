@@ -103,7 +103,7 @@ def render_before(rev: str, images: list[np.ndarray], marks: list[np.ndarray]
 def still_faces(count: int, reader: Any
                 ) -> tuple[list[np.ndarray], list[np.ndarray], list[str], int]:
     """Held-out faces (scaled ×2) then the test photos; and how many are held-out faces."""
-    from livecam.training.faces import load_faces  # noqa: PLC0415
+    from livecam_train.faces import load_faces  # noqa: PLC0415
 
     held = load_faces(CACHE, "holdout")
     step = max(1, len(held.images) // max(count, 1))
@@ -132,8 +132,8 @@ def still_faces(count: int, reader: Any
 def measure_stills(images: list[np.ndarray], marks: list[np.ndarray],
                    outs: list[np.ndarray], reader: Any, embedder: Any, classifier: Any
                    ) -> dict[str, Any]:
-    from livecam.evaluation.identity import SAME_PERSON  # noqa: PLC0415
-    from livecam.evaluation.look import eye_opening, eye_sharpness  # noqa: PLC0415
+    from livecam_train.evaluation.identity import SAME_PERSON  # noqa: PLC0415
+    from livecam_train.evaluation.look import eye_opening, eye_sharpness  # noqa: PLC0415
     from livecam.geometry.align import align_face  # noqa: PLC0415
     from stylizer_quality import anime_share  # noqa: PLC0415
 
@@ -160,9 +160,9 @@ def measure_stills(images: list[np.ndarray], marks: list[np.ndarray],
 def measure_video(clip: Path, preset: str, reader: Any, frames: int = 300) -> dict[str, Any]:
     """Flicker, smear and how blinks, gaze and the mouth follow, on one clip."""
     from livecam.effects.stylize import StylizeEffect  # noqa: PLC0415
-    from livecam.evaluation.look import (eye_opening, eye_sharpness,  # noqa: PLC0415
+    from livecam_train.evaluation.look import (eye_opening, eye_sharpness,  # noqa: PLC0415
                                          inter_ocular, iris_positions, mouth_opening)
-    from livecam.evaluation.metrics import frame_change  # noqa: PLC0415
+    from livecam_train.evaluation.metrics import frame_change  # noqa: PLC0415
     from livecam.frame import Frame  # noqa: PLC0415
     from livecam.preset import load_preset  # noqa: PLC0415
     from livecam.sources.video import VideoFileSource  # noqa: PLC0415
@@ -251,9 +251,9 @@ def main() -> None:
 
     import torch  # noqa: PLC0415
 
-    from livecam.evaluation.identity import FaceEmbedder  # noqa: PLC0415
-    from livecam.evaluation.look import MeshReader  # noqa: PLC0415
-    from livecam.training.faces import load_faces  # noqa: PLC0415
+    from livecam_train.evaluation.identity import FaceEmbedder  # noqa: PLC0415
+    from livecam_train.evaluation.look import MeshReader  # noqa: PLC0415
+    from livecam_train.faces import load_faces  # noqa: PLC0415
     from stylizer_quality import train_classifier  # noqa: PLC0415
 
     torch.set_num_threads(2)

@@ -26,8 +26,8 @@ import torch
 from torch import nn
 
 from livecam.effects.stylize import StylizeEffect
-from livecam.evaluation.identity import SAME_PERSON, FaceEmbedder
-from livecam.evaluation.metrics import frame_change, psnr, ssim
+from livecam_train.evaluation.identity import SAME_PERSON, FaceEmbedder
+from livecam_train.evaluation.metrics import frame_change, psnr, ssim
 from livecam.frame import Frame
 from livecam.geometry.face_shape import FaceReshaper
 from livecam.inference.manifest import load_manifest, models_dir
@@ -36,7 +36,7 @@ from livecam.preset import load_preset
 from livecam.sources.video import VideoFileSource
 from livecam.tracking.mediapipe_mesh import MediaPipeTracker
 from livecam.tracking.settings import TrackingSettings
-from livecam.training.faces import load_faces
+from livecam_train.faces import load_faces
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE.parent / "training" / "cache"

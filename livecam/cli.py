@@ -14,7 +14,7 @@ from livecam import __version__
 from livecam.adapt.ladder import QUALITIES
 from livecam.errors import LivecamError
 from livecam.config_tables import choices
-from livecam.inference.choices import FusionTier, ProviderChoice, Tier
+from livecam.inference.choices import ProviderChoice
 from livecam.inference.manifest import shipped_tiers
 from livecam.sinks.factory import SINK_FORMS
 from livecam.sources.factory import SourceSpec
@@ -108,62 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--plot", default=None, metavar="PNG",
                         help="plot path (default: next to the first run, .png)")
 
-    train = sub.add_parser("train", help="train the project's models (needs the train extra)")
-    train_sub = train.add_subparsers(dest="train_command", required=True)
-    prepare = train_sub.add_parser("prepare", help="align the shared faces and render the "
-                                   "reference styles once")
-    prepare.add_argument("--data", default=None, help="shared data folder (default "
-                         "$LIVECAM_DATA or ../shared/data)")
-    prepare.add_argument("--style", default=None, help="render one style (default: every "
-                         "style whose targets are not cached yet)")
-    stylizer = train_sub.add_parser("stylizer", help="distil a style into a stylizer tier")
-    stylizer.add_argument("--style", default="fairy-tale")
-    stylizer.add_argument("--tier", default="S", choices=choices(Tier))
-    stylizer.add_argument("--size", type=int, default=128, help="training crop side")
-    stylizer.add_argument("--steps", type=int, default=6000, help="total steps (resumes)")
-    stylizer.add_argument("--batch", type=int, default=16)
-    stylizer.add_argument("--threads", type=int, default=2, help="CPU threads for training")
-    stylizer.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                          help="where to train (auto: a GPU when PyTorch sees one)")
-    anime = train_sub.add_parser("anime", help="adversarial anime training from the "
-                                 "fairy-tale weights")
-    anime.add_argument("--tier", default="S", choices=choices(Tier))
-    anime.add_argument("--size", type=int, default=128, help="training crop side")
-    anime.add_argument("--steps", type=int, default=3000, help="total steps (resumes)")
-    anime.add_argument("--batch", type=int, default=8)
-    anime.add_argument("--structure-weight", type=float, default=10.0)
-    anime.add_argument("--adversarial-weight", type=float, default=0.2)
-    anime.add_argument("--threads", type=int, default=2, help="CPU threads for training")
-    anime.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                       help="where to train (auto: a GPU when PyTorch sees one)")
-    anime.add_argument("--structure", choices=("renderer", "input"), default="renderer",
-                       help="structure target: the anime reference renderer (paired) or the "
-                            "blurred input")
-    prune = train_sub.add_parser("prune", help="prune a trained stylizer's channels and heal "
-                                 "it by distillation from the unpruned one")
-    prune.add_argument("weights", help="the teacher: training/checkpoints/STYLE-TIER.pt")
-    prune.add_argument("--ratio", type=float, default=0.5,
-                       help="share of channels removed from each prunable group")
-    prune.add_argument("--size", type=int, default=128, help="training crop side")
-    prune.add_argument("--steps", type=int, default=1500, help="total steps (resumes)")
-    prune.add_argument("--batch", type=int, default=16)
-    prune.add_argument("--threads", type=int, default=2, help="CPU threads for training")
-    fusion = train_sub.add_parser("fusion", help="self-supervised face-swap fusion model")
-    fusion.add_argument("--tier", default="S", choices=choices(FusionTier))
-    fusion.add_argument("--size", type=int, default=128, help="training crop side")
-    fusion.add_argument("--steps", type=int, default=4000, help="total steps (resumes)")
-    fusion.add_argument("--batch", type=int, default=16)
-    fusion.add_argument("--threads", type=int, default=2, help="CPU threads for training")
-    qat = train_sub.add_parser("fusion-qat", help="fine-tune the fusion model with INT8 "
-                               "simulated, so its INT8 export holds still")
-    qat.add_argument("--tier", default="S", choices=choices(FusionTier))
-    qat.add_argument("--size", type=int, default=256, help="training crop side")
-    qat.add_argument("--steps", type=int, default=1500, help="total steps (resumes)")
-    qat.add_argument("--batch", type=int, default=4)
-    qat.add_argument("--threads", type=int, default=2, help="CPU threads for training")
-    publish = train_sub.add_parser("publish", help="export weights to ONNX variants in models/")
-    publish.add_argument("weights", help="training/checkpoints/STYLE-TIER.pt")
-    publish.add_argument("--models", default="models")
+    train = sub.add_parser("train", add_help=False,
+                           help="train the project's models (the livecam-train package)")
+    train.add_argument("train_args", nargs=argparse.REMAINDER,
+                       help="prepare, stylizer, anime, prune, fusion, fusion-qat or publish")
 
     enroll = sub.add_parser("enroll", help="enrol a face for face swap from one or more photos")
     enroll.add_argument("photos", nargs="+", help="photos of the face (the best one is kept)")
@@ -230,88 +178,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     try:
-        import torch  # noqa: F401, PLC0415
-    except ImportError:
-        print("livecam: error: training needs PyTorch: pip install -e '.[train]'",
+        from livecam_train.cli import main as train_main  # noqa: PLC0415
+    except ImportError as exc:
+        print(f"livecam: error: training needs the livecam-train package ({exc}); from a "
+              "checkout: pip install torch==2.13.0 && pip install -e training",
               file=sys.stderr)
         return 2
-    cache = Path("training/cache")
-    if args.train_command == "prepare":
-        from livecam.training.faces import (  # noqa: PLC0415
-            DEFAULT_DATA, build_anime_cache, build_cache)
-        from livecam.training.teacher import build_targets  # noqa: PLC0415
-
-        data = Path(args.data) if args.data else DEFAULT_DATA
-        if not data.is_dir():
-            print(f"livecam: error: shared data not found at {data}; pass --data",
-                  file=sys.stderr)
-            return 2
-        if not (cache / "train.npz").is_file():
-            build_cache(data, cache)
-        if not (cache / "anime-faces-train.npz").is_file():
-            build_anime_cache(data, cache)
-        from livecam.training.teacher import RENDERERS  # noqa: PLC0415
-
-        for style in [args.style] if args.style else list(RENDERERS):
-            if args.style or not (cache / f"{style}-train.npz").is_file():
-                build_targets(cache, style)
-        return 0
-    if args.train_command == "anime":
-        from livecam.training.train_anime import AnimeSettings, train_anime  # noqa: PLC0415
-
-        print(train_anime(AnimeSettings(tier=args.tier, size=args.size, steps=args.steps,
-                                        batch=args.batch,
-                                        structure_weight=args.structure_weight,
-                                        adversarial_weight=args.adversarial_weight,
-                                        structure=args.structure, threads=args.threads,
-                                        device=args.device), cache))
-        return 0
-    if args.train_command == "fusion":
-        from livecam.training.train_fusion import FusionSettings, train_fusion  # noqa: PLC0415
-
-        print(train_fusion(FusionSettings(tier=args.tier, size=args.size, steps=args.steps,
-                                          batch=args.batch, threads=args.threads), cache))
-        return 0
-    if args.train_command == "fusion-qat":
-        from livecam.training.qat_fusion import QatSettings, train_fusion_qat  # noqa: PLC0415
-
-        print(train_fusion_qat(QatSettings(tier=args.tier, size=args.size, steps=args.steps,
-                                           batch=args.batch, threads=args.threads), cache))
-        return 0
-    if args.train_command == "prune":
-        from livecam.training.prune import PruneSettings, train_pruned  # noqa: PLC0415
-
-        if not 0.0 < args.ratio < 0.9:
-            print("livecam: error: --ratio must be between 0 and 0.9 (the share of channels "
-                  "removed)", file=sys.stderr)
-            return 2
-        print(train_pruned(PruneSettings(teacher=Path(args.weights), ratio=args.ratio,
-                                         size=args.size, steps=args.steps, batch=args.batch,
-                                         threads=args.threads), cache))
-        return 0
-    if args.train_command == "stylizer":
-        from livecam.training.train_stylizer import TrainSettings, train  # noqa: PLC0415
-
-        print(train(TrainSettings(style=args.style, tier=args.tier, size=args.size,
-                                  steps=args.steps, batch=args.batch,
-                                  threads=args.threads, device=args.device), cache))
-        return 0
-    import torch  # noqa: PLC0415
-
-    if torch.load(args.weights, weights_only=False).get("family") == "fusion":
-        from livecam.training.publish_fusion import publish_fusion  # noqa: PLC0415
-
-        reports, plain = publish_fusion(Path(args.weights), Path(args.models), cache)
-        for f in reports:
-            print(f"{f.path.name}: {f.size_bytes / 1e6:.2f} MB, {f.latency_ms_256:.1f} ms at "
-                  f"256², swap-region PSNR {f.psnr_region:.2f} dB (plain paste {plain:.2f} dB)")
-        return 0
-    from livecam.training.publish import publish  # noqa: PLC0415
-
-    for r in publish(Path(args.weights), Path(args.models), cache):
-        print(f"{r.path.name}: {r.size_bytes / 1e6:.2f} MB, {r.latency_ms_192:.1f} ms at 192², "
-              f"{r.latency_ms_256:.1f} ms at 256², PSNR vs renderer {r.psnr_vs_teacher:.2f} dB")
-    return 0
+    return train_main(args.train_args or ["--help"])
 
 
 def _cmd_presets() -> int:

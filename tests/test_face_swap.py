@@ -304,7 +304,9 @@ def test_occluder_setting_is_checked():
 def test_the_streamers_own_eyes_look_where_they_look(data_dir, portrait):
     """The enrolled portrait looks straight ahead; on a target glancing sideways the swapped
     face's irises (MediaPipe on the output) follow the target's, unless keep_eyes is off."""
-    from livecam.evaluation.look import MeshReader, iris_positions
+    look = pytest.importorskip("livecam_train.evaluation.look",
+                               reason="the gaze measure is in the livecam-train package")
+    MeshReader, iris_positions = look.MeshReader, look.iris_positions
     from livecam.sources.video import VideoFileSource
 
     clip = data_dir / "videos" / "liveportrait_d10.mp4"

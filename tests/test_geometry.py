@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from livecam.evaluation.look import eye_opening
 from livecam.frame import Frame
 from livecam.geometry.align import TEMPLATE, align_face, anchor_points, similarity
 from livecam.geometry.face_shape import FaceReshaper, ShapeSettings, reshaped
@@ -63,6 +62,9 @@ def test_identity_shape_changes_nothing(demo_face):
 
 
 def test_eye_scale_enlarges_the_whole_eye_and_leaves_the_border(demo_face):
+    eye_opening = pytest.importorskip(
+        "livecam_train.evaluation.look",
+        reason="the eye measure is in the livecam-train package").eye_opening
     image, face = demo_face
     aligned = align_face(image, face.landmarks, 256)
     out, moved = FaceReshaper(ShapeSettings(eye_scale=1.4)).apply(aligned.image,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from livecam.evaluation.look import eye_opening, eye_sharpness, iris_position
 from livecam.geometry.align import align_face
 from livecam.geometry.eye_bulge import EyeBulge, eye_bulges
 from livecam.geometry.mesh_raster import interpolate, interpolate_reference, warp_field
@@ -103,6 +102,10 @@ def test_normals_face_the_camera_and_shading_zero_changes_nothing(aligned):
 
 
 def test_drawn_eyes_follow_the_iris_and_close_with_the_lids(aligned):
+    look = pytest.importorskip("livecam_train.evaluation.look",
+                               reason="the eye measures are in the livecam-train package")
+    eye_opening, eye_sharpness, iris_position = (look.eye_opening, look.eye_sharpness,
+                                                 look.iris_position)
     crop, _ = aligned
     settings = EyeSettings(draw=True)
     drawn = draw_eyes(crop.image, crop.landmarks, settings)

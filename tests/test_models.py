@@ -14,8 +14,8 @@ from livecam.inference.onnx_model import ImageModel
 
 def _negate_model(path: Path) -> Path:
     """A one-node image model: output = -input."""
-    onnx = pytest.importorskip("onnx", reason="building a test graph needs onnx (the train "
-                                               "extra: pip install -e '.[train]')")
+    onnx = pytest.importorskip("onnx", reason="building a test graph needs onnx (in "
+                                               "livecam-train: pip install -e training)")
     helper, TensorProto = onnx.helper, onnx.TensorProto
     graph = helper.make_graph(
         [helper.make_node("Neg", ["image"], ["stylized"])], "neg",

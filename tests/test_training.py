@@ -5,17 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch", reason="training needs the train extra (torch)")
+torch = pytest.importorskip("torch", reason="training needs torch and livecam-train")
+pytest.importorskip("livecam_train", reason="training needs the livecam-train package")
 
 from livecam.frame import Frame  # noqa: E402
 from livecam.geometry.align import align_face  # noqa: E402
-from livecam.render.fairy_tale import render_fairy_tale  # noqa: E402
+from livecam_train.render.fairy_tale import render_fairy_tale  # noqa: E402
 from livecam.sources.demo import DemoSource  # noqa: E402
 from livecam.tracking.mediapipe_mesh import MediaPipeTracker  # noqa: E402
 from livecam.tracking.settings import TrackingSettings  # noqa: E402
-from livecam.training.export import export_float32, load_weights  # noqa: E402
-from livecam.training.stylizer_net import TIERS, FSBlock, Stylizer  # noqa: E402
-from livecam.training.train_stylizer import TrainSettings, psnr, train  # noqa: E402
+from livecam_train.evaluation.metrics import psnr  # noqa: E402
+from livecam_train.export import export_float32  # noqa: E402
+from livecam_train.loop import RunSettings, checkpoint_path  # noqa: E402
+from livecam_train.stylizer_net import TIERS, FSBlock, Stylizer  # noqa: E402
+from livecam_train.train_stylizer import StylizerSettings, train_stylizer  # noqa: E402
+from livecam_train.weights import load_weights  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +60,7 @@ def test_fairy_tale_renderer_smooths_the_skin_and_warms_it(faces):
 
 def test_anime_renderer_is_high_key_with_flat_skin_and_inked_surroundings(faces):
     from livecam.compositing.masks import face_masks
-    from livecam.render.anime import render_anime
+    from livecam_train.render.anime import render_anime
 
     images, marks = faces
     out = render_anime(images[0], marks[0])
@@ -90,10 +94,11 @@ def test_a_short_cpu_run_moves_the_network_toward_the_renderer(faces, tmp_path, 
         np.savez(cache / f"{split}.npz", images=images[sl], landmarks=marks[sl],
                  valid=valid[sl], names=np.array([f"f{i}" for i in range(10)])[sl])
         np.savez(cache / f"fairy-tale-{split}.npz", targets=targets[sl])
-    monkeypatch.chdir(tmp_path)
-    settings = TrainSettings(tier="S", size=64, steps=60, batch=4, lr=3e-3, threads=1,
-                             eval_every=60, save_every=60, log_every=20)
-    weights = train(settings, cache)
+    monkeypatch.setenv("LIVECAM_TRAINING", str(tmp_path / "training"))
+    settings = StylizerSettings(tier="S", run=RunSettings(
+        size=64, steps=60, batch=4, lr=3e-3, threads=1, eval_every=60, save_every=60,
+        log_every=20))
+    weights = train_stylizer(settings, cache)
     model = load_weights(weights)
     x = torch.from_numpy((images[8:, ..., ::-1] / 127.5 - 1).astype(np.float32).copy()
                          ).permute(0, 3, 1, 2)
@@ -101,7 +106,7 @@ def test_a_short_cpu_run_moves_the_network_toward_the_renderer(faces, tmp_path, 
                          ).permute(0, 3, 1, 2)
     with torch.no_grad():
         out = model(x)
-    assert psnr(out, y) > psnr(x, y) + 1.0
+    assert psnr(out, y, peak=2.0) > psnr(x, y, peak=2.0) + 1.0
     assert (tmp_path / "training" / "runs" / "fairy-tale-S" / "state.pt").is_file()
     onnx_path = export_float32(model, tmp_path / "s.onnx", side=64)
     import onnxruntime as ort
@@ -113,7 +118,7 @@ def test_a_short_cpu_run_moves_the_network_toward_the_renderer(faces, tmp_path, 
     assert wide.shape == (1, 3, 96, 160)  # fully convolutional
 
     from livecam.inference.manifest import load_manifest, verify
-    from livecam.training.publish import publish
+    from livecam_train.publish import publish
 
     models = tmp_path / "models"
     reports = publish(weights, models, cache)
@@ -126,17 +131,17 @@ def test_a_short_cpu_run_moves_the_network_toward_the_renderer(faces, tmp_path, 
     assert int8.size_bytes < next(r for r in reports if r.precision == "float32").size_bytes
 
     # compression: prune half the channels, heal by distillation, publish beside the original
-    from livecam.training.prune import PruneSettings, train_pruned
-    from livecam.training.stylizer_net import count_parameters
+    from livecam_train.prune import PruneSettings, train_pruned
+    from livecam_train.stylizer_net import count_parameters
 
-    pruned_weights = train_pruned(PruneSettings(teacher=weights, ratio=0.5, size=64, steps=40,
-                                                batch=4, threads=1, save_every=40,
-                                                log_every=20, eval_every=40), cache)
+    pruned_weights = train_pruned(PruneSettings(teacher=weights, ratio=0.5, run=RunSettings(
+        size=64, steps=40, batch=4, lr=1e-3, threads=1, save_every=40, log_every=20,
+        eval_every=40)), cache)
     student = load_weights(pruned_weights)   # rebuilt from the recorded channel counts
     assert count_parameters(student) < 0.75 * count_parameters(model)
     with torch.no_grad():
         healed = student(x)
-    assert healed.shape == x.shape and psnr(healed, y) > psnr(x, y)
+    assert healed.shape == x.shape and psnr(healed, y, peak=2.0) > psnr(x, y, peak=2.0)
     publish(pruned_weights, models, cache)
     entries = load_manifest(models)
     assert len(entries) == 6   # the unpruned variants are kept
@@ -145,8 +150,7 @@ def test_a_short_cpu_run_moves_the_network_toward_the_renderer(faces, tmp_path, 
 
 
 def test_a_short_anime_run_trains_both_players(faces, tmp_path, monkeypatch):
-    from livecam.training.train_anime import AnimeSettings, MultiScaleDiscriminator, train_anime
-    from livecam.training.train_stylizer import checkpoint_path
+    from livecam_train.train_anime import AnimeSettings, MultiScaleDiscriminator, train_anime
 
     images, marks = faces
     cache = tmp_path / "training" / "cache"
@@ -157,12 +161,12 @@ def test_a_short_anime_run_trains_both_players(faces, tmp_path, monkeypatch):
     cartoons = np.stack([render_fairy_tale(im, lm) for im, lm in zip(images, marks)])
     np.savez(cache / "anime-faces-train.npz", images=cartoons)
     np.savez(cache / "anime-train.npz", targets=cartoons)
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LIVECAM_TRAINING", str(tmp_path / "training"))
     start = checkpoint_path("fairy-tale-S")
     start.parent.mkdir(parents=True)
     torch.save({"model": Stylizer(TIERS["S"]).state_dict(), "tier": "S"}, start)
-    weights = train_anime(AnimeSettings(size=64, steps=6, batch=2, threads=1, save_every=6,
-                                        log_every=3), cache)
+    weights = train_anime(AnimeSettings(run=RunSettings(
+        size=64, steps=6, batch=2, lr=2e-4, threads=1, save_every=6, log_every=3)), cache)
     model = load_weights(weights)
     x = torch.zeros(1, 3, 64, 64)
     with torch.no_grad():
@@ -174,10 +178,9 @@ def test_the_fusion_model_starts_as_the_plain_paste_and_learns_past_it(faces, tm
                                                                         monkeypatch):
     from livecam.inference.manifest import load_manifest
     from livecam.inference.onnx_model import FusionModel
-    from livecam.training.fusion_net import FUSION_TIERS, FusionNet
-    from livecam.training.publish_fusion import publish_fusion
-    from livecam.training.train_fusion import (FusionSettings, held_out_batch, region_psnr,
-                                               train_fusion)
+    from livecam_train.fusion_net import FUSION_TIERS, FusionNet
+    from livecam_train.publish_fusion import publish_fusion
+    from livecam_train.train_fusion import FusionSettings, held_out_batch, train_fusion
 
     untrained = FusionNet(FUSION_TIERS["S"]).eval()
     x = torch.rand(2, 7, 64, 64) * 2 - 1
@@ -195,9 +198,10 @@ def test_the_fusion_model_starts_as_the_plain_paste_and_learns_past_it(faces, tm
     for split, sl in (("train", slice(0, 6)), ("holdout", slice(6, 10))):
         np.savez(cache / f"{split}.npz", images=images[sl], landmarks=marks[sl],
                  valid=valid[sl], names=np.array(names)[sl])
-    monkeypatch.chdir(tmp_path)
-    weights = train_fusion(FusionSettings(size=64, steps=60, batch=4, lr=3e-3, threads=1,
-                                          eval_every=60, save_every=60, log_every=20), cache)
+    monkeypatch.setenv("LIVECAM_TRAINING", str(tmp_path / "training"))
+    weights = train_fusion(FusionSettings(run=RunSettings(
+        size=64, steps=60, batch=4, lr=3e-3, threads=1, eval_every=60, save_every=60,
+        log_every=20)), cache)
     saved = torch.load(weights, weights_only=False)
     model = FusionNet(FUSION_TIERS["S"])
     model.load_state_dict(saved["model"])
@@ -206,7 +210,7 @@ def test_the_fusion_model_starts_as_the_plain_paste_and_learns_past_it(faces, tm
     paste = region * x[:, 3:6] + (1 - region) * x[:, :3]
     with torch.no_grad():
         out = model(x)
-    assert region_psnr(out, y, region) > region_psnr(paste, y, region)
+    assert psnr(out, y, region, peak=2.0) > psnr(paste, y, region, peak=2.0)
     assert float(model.fuse.gate.detach().abs()) > 0   # the fusion block opened its gate
 
     models = tmp_path / "models"
@@ -221,23 +225,24 @@ def test_the_fusion_model_starts_as_the_plain_paste_and_learns_past_it(faces, tm
 
     # quantisation-aware fine-tuning: INT8 simulated on the residual, float weights out,
     # resumable; the INT8 file is the fake-quantised graph itself
-    from livecam.training.qat_fusion import (QatSettings, QuantisedFusion, load_quantised,
+    from livecam_train.qat_fusion import (QatSettings, QuantisedFusion, load_quantised,
                                              train_fusion_qat)
 
     simulated = QuantisedFusion(FusionNet(FUSION_TIERS["S"]), x[:2])
     assert any("fake_quant" in name for name, _ in simulated.named_modules())
-    qat = train_fusion_qat(QatSettings(size=64, steps=4, batch=2, threads=1, save_every=4,
-                                       eval_every=4, log_every=2), cache)
+    qat_run = RunSettings(size=64, steps=4, batch=2, lr=1e-4, threads=1, save_every=4,
+                          eval_every=4, log_every=2)
+    qat = train_fusion_qat(QatSettings(run=qat_run), cache)
     tuned = torch.load(qat, weights_only=False)
     assert tuned["qat"] and tuned["step"] == 4
     model.load_state_dict(tuned["model"])   # plain float weights, the network's own names
     assert not torch.equal(tuned["model"]["dec2.1.weight"], saved["model"]["dec2.1.weight"])
-    assert train_fusion_qat(QatSettings(size=64, steps=4, batch=2, threads=1), cache) == qat
+    assert train_fusion_qat(QatSettings(run=qat_run), cache) == qat   # resumed: done
 
     import onnx
 
-    from livecam.training.publish import outputs
-    from livecam.training.qat_fusion import export_qat_int8
+    from livecam_train.publish import outputs
+    from livecam_train.qat_fusion import export_qat_int8
 
     quantised = load_quantised(tuned)
     with torch.no_grad():

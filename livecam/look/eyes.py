@@ -102,7 +102,7 @@ class SteadyEyes:
             del self._last[face_id]
 
 
-def _stroke(shape: tuple[int, int], points: npt.NDArray[np.float64],
+def _stroke(shape: tuple[int, ...], points: npt.NDArray[np.float64],
             widths: npt.NDArray[np.float64], value: float = 1.0) -> Float:
     """An anti-aliased polyline with a fractional width per segment (`cv2.line` rounds widths
     to whole pixels, which makes a thick line jump as the face moves)."""

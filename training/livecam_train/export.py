@@ -23,22 +23,6 @@ import numpy.typing as npt
 import onnx
 import torch
 
-from livecam.training.stylizer_net import TIERS, Stylizer
-
-
-def load_weights(path: Path) -> Stylizer:
-    """A trained stylizer; a pruned one is rebuilt from its recorded channel counts."""
-    saved = torch.load(path, weights_only=False)
-    model = Stylizer(TIERS[saved["tier"]])
-    state = saved["model"]
-    if "shapes" in saved:
-        from livecam.training.prune import reshape  # noqa: PLC0415
-
-        model = reshape(model, saved["shapes"])
-        state = {k.removeprefix("student."): v for k, v in state.items()
-                 if k.startswith("student.")}
-    model.load_state_dict(state)
-    return model.eval()
 
 
 def _unshuffle_as_space_to_depth(g: Any, x: Any, factor: Any) -> Any:

@@ -4,13 +4,31 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from livecam.frame import FrameBGR
 
 
-def psnr(a: FrameBGR, b: FrameBGR) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return 10 * np.log10(255.0 ** 2 / max(mse, 1e-10))
+def psnr(a: npt.ArrayLike, b: npt.ArrayLike, region: npt.ArrayLike | None = None,
+         peak: float = 255.0) -> float:
+    """Peak signal-to-noise ratio of `a` against `b`, over the pixels where `region` > 0.5
+    when given (a mask broadcast over the channels). `peak` is the value range: 255 for 8-bit
+    images, 2 for network tensors in -1..1 (torch tensors are taken as arrays)."""
+    x, y = _array(a), _array(b)
+    err = (x - y) ** 2
+    if region is None:
+        mse = float(err.mean())
+    else:
+        inside = np.broadcast_to(_array(region) > 0.5, err.shape)
+        mse = float(err[inside].mean()) if inside.any() else 0.0
+    return float(10 * np.log10(peak ** 2 / max(mse, 1e-12 * peak ** 2)))
+
+
+def _array(value: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    detach = getattr(value, "detach", None)   # a torch tensor, without importing torch here
+    if detach is not None:
+        value = detach().float().cpu().numpy()
+    return np.asarray(value, dtype=np.float64)
 
 
 def ssim(a: FrameBGR, b: FrameBGR) -> float:

@@ -15,12 +15,13 @@ import numpy.typing as npt
 import torch
 
 from livecam.inference.manifest import ModelEntry, sha256_of
-from livecam.training.export import export_float32, export_int8
-from livecam.training.fusion_net import FUSION_TIERS, FusionNet
-from livecam.training.publish import (LICENCE, latency_ms, load_manifest_or_empty, outputs,
+from livecam_train.evaluation.metrics import psnr
+from livecam_train.export import export_float32, export_int8
+from livecam_train.fusion_net import FUSION_TIERS, FusionNet
+from livecam_train.publish import (LICENCE, latency_ms, load_manifest_or_empty, outputs,
                                       write_manifest)
-from livecam.training.stylizer_net import count_parameters
-from livecam.training.train_fusion import held_out_batch
+from livecam_train.stylizer_net import count_parameters
+from livecam_train.train_fusion import held_out_batch, plain_paste
 
 INPUT, OUTPUT = "swap", "fused"
 DATA = ("UTKFace (5,000), selfie2anime trainA, CelebA 100-identity subset (identities 80-99 "
@@ -38,13 +39,6 @@ class FusionReport:
     shimmer: float           # mean output change (grey levels) when the input moves by 1 px
     shipped: bool = True
     source: str = ""         # the weights it was exported from
-
-
-def _region_psnr(out: npt.NDArray[Any], answer: npt.NDArray[Any],
-                 region: npt.NDArray[Any]) -> float:
-    inside = region > 0.5
-    mse = float((((out - answer) / 2) ** 2 * inside).sum() / (inside.sum() * 3 + 1e-6))
-    return float(10 * np.log10(1.0 / max(mse, 1e-10)))
 
 
 FIRST_STAGE = {"S": 5000, "M": 2500}   # steps at 128² before the rest at 256²
@@ -79,7 +73,7 @@ def publish_fusion(weights: Path, models: Path, cache_dir: Path
     fp32 = models / f"{base}-fp32.onnx"
     tuned = bool(saved.get("qat"))
     if tuned:
-        from livecam.training.qat_fusion import export_qat_int8, load_quantised  # noqa: PLC0415
+        from livecam_train.qat_fusion import export_qat_int8, load_quantised  # noqa: PLC0415
 
         if not fp32.exists():
             raise FileNotFoundError(f"{fp32} is missing: publish the float training first "
@@ -98,18 +92,16 @@ def publish_fusion(weights: Path, models: Path, cache_dir: Path
                            input_name=INPUT)
         variants = [("float32", fp32, weights.name), ("int8", int8, f"{weights.name}, static")]
     x, y, region = (t.numpy() for t in held_out_batch(cache_dir, 256, count=96))
-    mask = region
-    paste = mask * x[:, 3:6] + (1 - mask) * x[:, 0:3]
-    plain = _region_psnr(paste, y, region)
+    plain = psnr(plain_paste(torch.from_numpy(x)), y, region, peak=2.0)
     reference = outputs(fp32, x, INPUT)
     reports = []
     for precision, path, source in variants:
         out = reference if path == fp32 else outputs(path, x, INPUT)
         reports.append(FusionReport(precision, path, path.stat().st_size,
                                     latency_ms(path, 256, channels=7, name=INPUT),
-                                    _region_psnr(out, y, region),
+                                    psnr(out, y, region, peak=2.0),
                                     float("inf") if path == fp32 else
-                                    _region_psnr(out, reference, np.ones_like(region)),
+                                    psnr(out, reference, peak=2.0),
                                     _shimmer(path, x[:24]), source=source))
     base_psnr, base_shimmer = reports[0].psnr_region, reports[0].shimmer
     reports = [r if r.path == fp32 or (r.precision != "float32"
@@ -144,16 +136,16 @@ its face region changed 2.4× more from frame to frame: the rounding, spread thr
 changes when the face moves by a pixel. `livecam train fusion-qat` fine-tunes for INT8."""
 
 QAT_STORY = """INT8 is the float network after quantisation-aware fine-tuning
-(`livecam/training/qat_fusion.py`): onnxruntime's INT8 arithmetic (uint8 activations per tensor,
-int8 weights per output channel) simulated with PyTorch FX fake quantisation on the network's
-residual, with the plain paste, the output add, the heads and FLOAT_PARTS in float; loss = the
-training loss + 10 × L1 to the float network's output + 40 × L1 between the outputs for the
-input and for the input moved by one pixel; QAT_STEPS steps at 256², batch 4. The INT8 file is
-exported from that fake-quantised graph itself (QuantizeLinear / DequantizeLinear with the
-trained ranges, int8 weights), not calibrated again, and is held to the float32 published from
-the float training. The fine-tune's own float export (last row) shimmers least on the one-pixel
-test but, on tier S, not on the shared videos (`python benchmarks/fusion_flicker.py`) and scores
-lower, so it is not shipped. Why those parts stay float (tier S): static INT8 of the
+(`training/livecam_train/qat_fusion.py`): onnxruntime's INT8 arithmetic (uint8 activations per
+tensor, int8 weights per output channel) simulated with PyTorch FX fake quantisation on the
+network's residual, with the plain paste, the output add, the heads and FLOAT_PARTS in float;
+loss = the training loss + 10 × L1 to the float network's output + 40 × L1 between the outputs
+for the input and for the input moved by one pixel; QAT_STEPS steps at 256², batch 4. The INT8
+file is exported from that fake-quantised graph itself (QuantizeLinear / DequantizeLinear with
+the trained ranges, int8 weights), not calibrated again, and is held to the float32 published
+from the float training. The fine-tune's own float export (last row) shimmers least on the
+one-pixel test but, on tier S, not on the shared videos (`python benchmarks/fusion_flicker.py`)
+and scores lower, so it is not shipped. Why those parts stay float (tier S): static INT8 of the
 float-trained weights shimmered 0.93 against float32's 0.36. Switching off one quantiser at a
 time, the half-resolution decoder's rounding reached the output most. Keeping the whole
 half-resolution decoder (`skip2`, `fuse2`, `dec2`) in float gave the lowest shimmer (0.32 after
@@ -189,7 +181,7 @@ transfer); the model adjusts appearance.
 swap region replaced by a heavy blur of itself (its light, not its identity), the warped source,
 the swap mask. Output `{OUTPUT}`: the fused crop. Any side that is a multiple of 32 from 128 to 512.
 
-**Architecture.** `livecam/training/fusion_net.py`, {params:,} parameters: target and source
+**Architecture.** `training/livecam_train/fusion_net.py`, {params:,} parameters: target and source
 encoder streams (pixel unshuffle to 1/2, then 1/4); an attention fusion block at 1/4 (a
 per-pixel attention map from both streams, scaled by a residual gate initialised to zero, so
 the untrained network returns exactly the plain paste); a shared trunk to 1/16 with FS blocks;

@@ -25,7 +25,7 @@ from torch import nn
 
 from livecam.inference.choices import FusionTier
 
-from livecam.training.stylizer_net import STA, FSBlock, SepConv, _act, _up
+from livecam_train.stylizer_net import STA, FSBlock, SepConv, _act, _up
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ SAME_PERSON = 0.6
 def _model_file(name: str) -> str:
     spec = importlib.util.find_spec("face_recognition_models")
     if spec is None or not spec.submodule_search_locations:
-        raise ModelError("identity metrics need the eval extra: pip install -e '.[eval]'")
+        raise ModelError("identity metrics need the eval extra: pip install -e 'training[eval]'")
     path = Path(list(spec.submodule_search_locations)[0]) / "models" / name
     if not path.is_file():
         raise ModelError(f"face-recognition-models lacks {name}; reinstall it")
@@ -37,7 +37,7 @@ class FaceEmbedder:
         try:
             import dlib  # noqa: PLC0415
         except ImportError as exc:
-            raise ModelError("identity metrics need dlib: pip install -e '.[eval]'") from exc
+            raise ModelError("identity metrics need dlib: pip install -e 'training[eval]'") from exc
         self._dlib: Any = dlib
         self._shape = dlib.shape_predictor(_model_file("shape_predictor_5_face_landmarks.dat"))
         self._net = dlib.face_recognition_model_v1(

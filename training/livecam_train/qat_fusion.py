@@ -20,7 +20,7 @@ calibration would pick other ranges and lose what the fine-tuning learned.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +31,14 @@ import torch.nn.functional as F
 from onnx import numpy_helper
 from torch import nn
 
-from livecam.training.faces import load_faces
-from livecam.training.fusion_net import FUSION_TIERS, FusionNet, add_to_paste
-from livecam.training.swap_pairs import SwapPairSampler
-from livecam.training.train_fusion import held_out_batch, region_psnr
-from livecam.training.train_stylizer import (ROOT, LossLog, checkpoint_path, cosine_lr,
-                                             stylizer_loss)
+from livecam_train.evaluation.metrics import psnr
+from livecam_train.faces import load_faces
+from livecam_train.fusion_net import FUSION_TIERS, FusionNet, add_to_paste
+from livecam_train.loop import RunFiles, RunSettings, checkpoint_path, fit, seed_run, update
+from livecam_train.losses import multi_scale_loss
+from livecam_train.paths import cache_dir
+from livecam_train.swap_pairs import SwapPairSampler
+from livecam_train.train_fusion import held_out_batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,21 +46,14 @@ class QatSettings:
     """One quantisation-aware fine-tuning run."""
 
     tier: str = "S"
-    size: int = 256
-    steps: int = 1500
-    batch: int = 4
-    lr: float = 1e-4
     teacher_weight: float = 10.0
     shift_weight: float = 40.0
     # FusionNet modules left in float besides the heads: the last half-resolution decoder block,
     # whose rounding reached the output most (keeping its STA block `fuse2` in float as well
     # shimmered less but cost all of INT8's speed; see the model card)
     float_parts: tuple[str, ...] = ("dec2",)
-    threads: int = 2
-    seed: int = 0
-    eval_every: int = 50
-    save_every: int = 50
-    log_every: int = 25
+    run: RunSettings = field(default_factory=lambda: RunSettings(
+        steps=1500, batch=4, size=256, lr=1e-4, eval_every=50, save_every=50, log_every=25))
 
     @property
     def name(self) -> str:
@@ -140,7 +135,7 @@ def load_quantised(saved: dict[str, Any], side: int = 256) -> QuantisedFusion:
 
 def export_qat_int8(quantised: QuantisedFusion, out: Path, names: tuple[str, str]) -> Path:
     """ONNX QDQ straight from the fake-quantised graph; weights stored as int8."""
-    from livecam.training.export import export_float32  # noqa: PLC0415
+    from livecam_train.export import export_float32  # noqa: PLC0415
 
     raw = export_float32(quantised.freeze(), out.with_suffix(".qdq.onnx"), channels=7,
                          names=names)   # the same export; fake quantisers become Q/DQ pairs
@@ -220,72 +215,76 @@ def _shimmer(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return (mv - out)[..., 2:-2].abs().mean()
 
 
-def train_fusion_qat(settings: QatSettings, cache_dir: Path = ROOT / "cache") -> Path:
-    """Fine-tune the tier's trained weights with INT8 simulated; returns the weights file."""
-    torch.manual_seed(settings.seed)
-    torch.set_num_threads(settings.threads)
-    weights = checkpoint_path(settings.name)
-    start = checkpoint_path(f"fusion-{settings.tier}")
-    saved = torch.load(start, weights_only=False)
-    teacher = FusionNet(FUSION_TIERS[settings.tier])
-    teacher.load_state_dict(saved["model"])
-    teacher.eval()
-    net = FusionNet(FUSION_TIERS[settings.tier])
-    net.load_state_dict(saved["model"])
-    faces = load_faces(cache_dir, "train")
-    sampler = SwapPairSampler(faces, settings.size, settings.seed)
-    eval_x, eval_y, eval_region = held_out_batch(cache_dir, settings.size, count=16)
-    quantised = QuantisedFusion(net, eval_x[:2], settings.float_parts)
-    with torch.no_grad():   # ranges from real faces before the first step
-        for _ in range(4):
-            quantised(sampler.batch(settings.batch)[0])
-    opt = torch.optim.AdamW(quantised.parameters(), lr=settings.lr, weight_decay=1e-5)
-    run_dir = ROOT / "runs" / settings.name
-    run_dir.mkdir(parents=True, exist_ok=True)
-    state_file = run_dir / "state.pt"
-    step = 0
-    if state_file.exists():
-        state = torch.load(state_file, weights_only=False)
-        quantised.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        step = state["step"]
-    print(f"{settings.name}: from {start} (step {step}), {settings.size}², "
-          f"batch {settings.batch}", flush=True)
-    progress = LossLog(settings.steps, settings.log_every, run_dir / "log.tsv")
-    while step < settings.steps:
-        quantised.train()
-        x, y, w = sampler.batch(settings.batch)
-        for group in opt.param_groups:
-            group["lr"] = cosine_lr(settings.lr, settings.steps, step)
-        outputs = quantised(x)
+class QatTask:
+    """The trained fusion tier, fine-tuned with INT8 simulated, held to its float self."""
+
+    def __init__(self, settings: QatSettings, cache: Path) -> None:
+        run = settings.run
+        self.settings, self.name = settings, settings.name
+        self.start_weights = checkpoint_path(f"fusion-{settings.tier}")
+        self.saved = torch.load(self.start_weights, weights_only=False)
+        self.teacher = FusionNet(FUSION_TIERS[settings.tier])
+        self.teacher.load_state_dict(self.saved["model"])
+        self.teacher.eval()
+        net = FusionNet(FUSION_TIERS[settings.tier])
+        net.load_state_dict(self.saved["model"])
+        self.sampler = SwapPairSampler(load_faces(cache, "train"), run.size, run.seed)
+        self.eval_x, self.eval_y, self.eval_region = held_out_batch(cache, run.size, count=16)
+        self.quantised = QuantisedFusion(net, self.eval_x[:2], settings.float_parts)
+        with torch.no_grad():   # ranges from real faces before the first step
+            for _ in range(4):
+                self.quantised(self.sampler.batch(run.batch)[0])
+        self.opt = torch.optim.AdamW(self.quantised.parameters(), lr=run.lr, weight_decay=1e-5)
+
+    def parts(self) -> dict[str, Any]:
+        return {"model": self.quantised, "opt": self.opt}
+
+    def optimizers(self) -> list[torch.optim.Optimizer]:
+        return [self.opt]
+
+    def start(self, weights: Path) -> int:
+        return 0   # always from the float tier's weights: a committed QAT file is an output
+
+    def describe(self) -> str:
+        run = self.settings.run
+        return f"from {self.start_weights}, {run.size}², batch {run.batch}"
+
+    def train_step(self) -> dict[str, torch.Tensor]:
+        s = self.settings
+        self.quantised.train()
+        x, y, w = self.sampler.batch(s.run.batch)
+        outputs = self.quantised(x)
         assert isinstance(outputs, list)
         with torch.no_grad():
-            reference = teacher(x)
-        shifted = quantised(torch.roll(x, 1, dims=3))[0]
-        loss = (stylizer_loss(outputs, y, w)
-                + settings.teacher_weight * F.l1_loss(outputs[0], reference)
-                + settings.shift_weight * F.l1_loss(torch.roll(shifted, -1, dims=3)[..., 2:-2],
-                                                    outputs[0][..., 2:-2]))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()  # type: ignore[no-untyped-call]
-        opt.step()
-        step += 1
-        progress.step(step, loss, settings.batch)
-        if step % settings.eval_every == 0 or step == settings.steps:
-            quantised.eval()
-            with torch.no_grad():
-                out = quantised(eval_x)
-                assert isinstance(out, torch.Tensor)
-                print(f"step {step}: held-out swap region PSNR (INT8 simulated) "
-                      f"{region_psnr(out, eval_y, eval_region):.2f} dB, shimmer "
-                      f"{float(_shimmer(quantised, eval_x[:8])) * 127.5:.2f} "
-                      f"(float {float(_shimmer(teacher, eval_x[:8])) * 127.5:.2f})", flush=True)
-        if step % settings.save_every == 0 or step == settings.steps:
-            torch.save({"model": quantised.state_dict(), "opt": opt.state_dict(), "step": step},
-                       state_file)
-            torch.save({"model": quantised.float_weights(),
-                        "qat_state": quantised.residuals.state_dict(), "step": step,
-                        "tier": settings.tier, "family": "fusion", "size": settings.size,
-                        "qat": True, "float_parts": settings.float_parts,
-                        "base_steps": int(saved.get("step", 0))}, weights)
-    return weights
+            reference = self.teacher(x)
+        shifted = self.quantised(torch.roll(x, 1, dims=3))[0]
+        loss = (multi_scale_loss(outputs, y, w)
+                + s.teacher_weight * F.l1_loss(outputs[0], reference)
+                + s.shift_weight * F.l1_loss(torch.roll(shifted, -1, dims=3)[..., 2:-2],
+                                             outputs[0][..., 2:-2]))
+        update(self.opt, loss)
+        return {"loss": loss}
+
+    def evaluate(self) -> str:
+        self.quantised.eval()
+        with torch.no_grad():
+            out = self.quantised(self.eval_x)
+            shimmer = float(_shimmer(self.quantised, self.eval_x[:8])) * 127.5
+            float_shimmer = float(_shimmer(self.teacher, self.eval_x[:8])) * 127.5
+        return (f"held-out swap region PSNR (INT8 simulated) "
+                f"{psnr(out, self.eval_y, self.eval_region, peak=2.0):.2f} dB, shimmer "
+                f"{shimmer:.2f} (float {float_shimmer:.2f})")
+
+    def weights(self, step: int) -> dict[str, Any]:
+        return {"model": self.quantised.float_weights(),
+                "qat_state": self.quantised.residuals.state_dict(),
+                "tier": self.settings.tier, "family": "fusion", "size": self.settings.run.size,
+                "qat": True, "float_parts": self.settings.float_parts,
+                "base_steps": int(self.saved.get("step", 0))}
+
+
+def train_fusion_qat(settings: QatSettings, cache: Path | None = None) -> Path:
+    """Fine-tune the tier's trained weights with INT8 simulated; returns the weights file."""
+    seed_run(settings.run)
+    return fit(QatTask(settings, cache or cache_dir()), settings.run,
+               RunFiles.of(settings.name))

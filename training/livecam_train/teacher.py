@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from typing import Any
 
 from concurrent.futures import ProcessPoolExecutor
@@ -10,12 +12,14 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from livecam.render.anime import render_anime
-from livecam.render.fairy_tale import render_fairy_tale
-from livecam.training.faces import load_faces
+from livecam_train.render.anime import render_anime
+from livecam_train.render.fairy_tale import render_fairy_tale
+from livecam_train.faces import load_faces
 
 RENDERERS = {"fairy-tale": render_fairy_tale, "anime": render_anime}
 
+
+log = logging.getLogger("livecam.train")
 
 def _render_chunk(args: tuple[str, npt.NDArray[Any], npt.NDArray[Any]]) -> npt.NDArray[Any]:
     style, images, landmarks = args
@@ -33,6 +37,6 @@ def build_targets(cache_dir: Path, style: str, workers: int = 2) -> None:
         with ProcessPoolExecutor(workers) as pool:
             for i, part in enumerate(pool.map(_render_chunk, chunks)):
                 parts.append(part)
-                print(f"{style} {split}: {min((i + 1) * 128, len(faces.images))} of "
-                      f"{len(faces.images)}", flush=True)
+                log.info(f"{style} {split}: {min((i + 1) * 128, len(faces.images))} of "
+                         f"{len(faces.images)}")
         np.savez(cache_dir / f"{style}-{split}.npz", targets=np.concatenate(parts))

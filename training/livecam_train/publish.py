@@ -24,12 +24,13 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from livecam.inference.manifest import MANIFEST, ModelEntry, load_manifest, sha256_of
-from livecam.training.export import (export_float16, export_float32, export_int8,
-                                     load_weights)
-from livecam.training.faces import load_faces
-from livecam.training.stylizer_net import count_parameters
+from livecam_train.evaluation.metrics import psnr
+from livecam_train.export import export_float16, export_float32, export_int8
+from livecam_train.faces import load_faces
+from livecam_train.stylizer_net import count_parameters
+from livecam_train.weights import load_weights
 
-CARDS = tomllib.loads(resources.files("livecam.training").joinpath("cards.toml").read_text(
+CARDS = tomllib.loads(resources.files("livecam_train").joinpath("cards.toml").read_text(
     encoding="utf-8"))
 DATA_NOTE: str = CARDS["data"]
 LICENCE: str = CARDS["licence"]
@@ -75,11 +76,6 @@ def outputs(path: Path, batch: npt.NDArray[Any], name: str = "image") -> npt.NDA
     return np.concatenate([session.run(None, {name: x[None]})[0] for x in batch])
 
 
-def _psnr(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> float:
-    mse = float(np.mean(((a - b) / 2) ** 2))
-    return 10 * np.log10(1.0 / max(mse, 1e-12))
-
-
 def _as_input(images: npt.NDArray[Any], side: int) -> npt.NDArray[Any]:
     import cv2  # noqa: PLC0415
 
@@ -120,8 +116,9 @@ def publish(weights: Path, models: Path, cache_dir: Path) -> list[VariantReport]
         out = reference if path == fp32 else outputs(path, check)
         reports.append(VariantReport(precision, path, path.stat().st_size,
                                      latency_ms(path, 256), latency_ms(path, 192),
-                                     _psnr(out, reference) if path != fp32 else float("inf"),
-                                     _psnr(out, teacher)))
+                                     psnr(out, reference, peak=2.0) if path != fp32
+                                     else float("inf"),
+                                     psnr(out, teacher, peak=2.0)))
     budget = reports[0].psnr_vs_teacher - 1.0  # INT8 must stay within 1 dB of float32
     cpu = [r for r in reports if r.precision != "float16"
            and (r.precision == "float32" or r.psnr_vs_teacher >= budget)]
@@ -175,7 +172,7 @@ def _pruning_note(saved: dict[str, Any]) -> str:
             "channels removed, multiples of 8 kept; heads and attention gates keep their "
             "outputs), then healed by distillation from the unpruned network: the renderer "
             "loss plus L1 to the teacher's output and MSE between 1×1-adapted decoder features "
-            "(1/8 and 1/2) and the teacher's (`livecam/training/prune.py`).")
+            "(1/8 and 1/2) and the teacher's (`training/livecam_train/prune.py`).")
 
 
 def write_card(path: Path, style: str, tier: str, params: int, steps: int,
@@ -192,7 +189,7 @@ def write_card(path: Path, style: str, tier: str, params: int, steps: int,
 **What it does.** Turns an aligned face crop (or a whole frame at low resolution) into
 {look["look"]}. Geometry is not learned: the `stylize` effect plans it on the mesh.
 
-**Architecture.** livecam's STA/FS encoder–decoder (`livecam/training/stylizer_net.py`): pixel
+**Architecture.** livecam's STA/FS encoder–decoder (`training/livecam_train/stylizer_net.py`): pixel
 unshuffle to half resolution, encoder to 1/16, {params:,} parameters, FS blocks (three parallel
 separable-conv branches of depth 1, 2 and dilated, projected, residual) at the bottleneck and in
 the decoder, STA pixel attention at every shallow/deep fusion, heads at 1/8, 1/4 and full

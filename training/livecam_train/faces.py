@@ -6,6 +6,8 @@ effect. Each set is split by a hash of the file name, so the held-out faces neve
 
 from __future__ import annotations
 
+import logging
+
 from typing import Any
 
 import hashlib
@@ -28,6 +30,8 @@ REAL_SETS = {
 }
 HOLDOUT_PERCENT = 10
 
+
+log = logging.getLogger("livecam.train")
 
 @dataclass(frozen=True, slots=True)
 class FaceSet:
@@ -93,7 +97,7 @@ def build_cache(data_dir: Path, cache_dir: Path, side: int = 256, workers: int =
         for done, chunk in enumerate(pool.map(_align_many, chunks)):
             rows.extend(chunk)
             if done % 20 == 0:
-                print(f"aligned {len(rows)} of {len(paths)} photos", flush=True)
+                log.info(f"aligned {len(rows)} of {len(paths)} photos")
     for split, keep in (("train", False), ("holdout", True)):
         part = [r for r in rows if is_held_out(r[0]) == keep]
         np.savez(cache_dir / f"{split}.npz",
@@ -101,7 +105,7 @@ def build_cache(data_dir: Path, cache_dir: Path, side: int = 256, workers: int =
                  landmarks=np.stack([r[2] for r in part]).astype(np.float32),
                  valid=np.stack([r[3] for r in part]),
                  names=np.array([os.path.relpath(r[0], data_dir) for r in part]))
-        print(f"{split}: {len(part)} faces")
+        log.info(f"{split}: {len(part)} faces")
 
 
 def load_faces(cache_dir: Path, split: str) -> FaceSet:
@@ -123,4 +127,4 @@ def build_anime_cache(data_dir: Path, cache_dir: Path, side: int = 256) -> None:
             if image is not None:
                 images.append(cv2.resize(image, (side, side), interpolation=cv2.INTER_AREA))
         np.savez(cache_dir / f"anime-faces-{split}.npz", images=np.stack(images))
-        print(f"anime {split}: {len(images)} faces")
+        log.info(f"anime {split}: {len(images)} faces")

@@ -25,7 +25,7 @@ from livecam.swap.colour import match_colour
 from livecam.swap.fusion_input import target_context
 from livecam.compositing.masks import skin_mask, swap_mask
 from livecam.tracking.mesh_regions import FILLED_TRIANGLES
-from livecam.training.faces import FaceSet
+from livecam_train.faces import FaceSet
 
 HELD_OUT_IDS = frozenset(f"celeb_{i}" for i in range(80, 100))   # 20 identities for evaluation
 
