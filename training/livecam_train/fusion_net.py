@@ -25,7 +25,7 @@ from torch import nn
 
 from livecam.inference.choices import FusionTier
 
-from livecam_train.stylizer_net import STA, FSBlock, SepConv, _act, _up
+from livecam_train.stylizer_net import Trunk, _act, _up
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,7 @@ class _Stream(nn.Module):
         return f2, self.down(f2)
 
 
-class FusionNet(nn.Module):
+class FusionNet(Trunk):
     """See the module docstring. Training mode returns [full, 1/4, 1/8]; eval mode the full."""
 
     def __init__(self, spec: FusionSpec) -> None:
@@ -81,23 +81,7 @@ class FusionNet(nn.Module):
         self.source_stream = _Stream(c)
         self.fuse = AttentionFusion(2 * c)
         self.skip2 = nn.Conv2d(2 * c, c, 1)
-        self.down2 = SepConv(2 * c, 4 * c, stride=2)                                # 1/8
-        self.down3 = SepConv(4 * c, 4 * c, stride=2)                                # 1/16
-        self.body = nn.Sequential(*[FSBlock(4 * c) for _ in range(spec.fs_blocks)])
-        self.fuse8 = STA(4 * c, 4 * c)
-        self.dec8 = FSBlock(4 * c)
-        self.fuse4 = STA(2 * c, 4 * c)
-        self.dec4 = SepConv(4 * c, 2 * c)
-        self.fuse2 = STA(c, 2 * c)
-        self.dec2 = SepConv(2 * c, c)
-        self.head8 = nn.Conv2d(4 * c, 3, 3, padding=1)
-        self.head4 = nn.Conv2d(2 * c, 3, 3, padding=1)
-        head1 = nn.Conv2d(c, 12, 3, padding=1)
-        self.head1 = nn.Sequential(head1, nn.PixelShuffle(2))
-        for head in (self.head8, self.head4, head1):
-            nn.init.zeros_(head.weight)
-            if head.bias is not None:
-                nn.init.zeros_(head.bias)
+        self.build_trunk(c, spec.fs_blocks)
 
     def residuals(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The corrections to the plain paste at full, 1/4 and 1/8 resolution.

@@ -172,6 +172,43 @@ def fit(task: Task, run: RunSettings, files: RunFiles) -> Path:
     return files.weights
 
 
+class ModelTask:
+    """The common case: one module whose state a run keeps (`model`), one optimiser, and a
+    held-out batch (`eval_x`) to check it on."""
+
+    name: str
+    model: torch.nn.Module
+    opt: torch.optim.Optimizer
+    eval_x: torch.Tensor
+
+    def parts(self) -> dict[str, Any]:
+        return {"model": self.model, "opt": self.opt}
+
+    def optimizers(self) -> list[torch.optim.Optimizer]:
+        return [self.opt]
+
+    def start(self, weights: Path) -> int:
+        if not weights.exists():
+            return 0
+        saved = torch.load(weights, weights_only=False, map_location="cpu")
+        self.model.load_state_dict(saved["model"])
+        return int(saved.get("step", 0))
+
+    def step_on(self, loss: torch.Tensor) -> dict[str, torch.Tensor]:
+        """One optimiser step on `loss`, reported as the task's loss."""
+        update(self.opt, loss)
+        return {"loss": loss}
+
+    def held_out(self, net: torch.nn.Module | None = None) -> torch.Tensor:
+        """`net` (the model by default) on the held-out batch, in eval mode."""
+        net = net or self.model
+        net.eval()
+        with torch.no_grad():
+            out = net(self.eval_x)
+        assert isinstance(out, torch.Tensor)
+        return out
+
+
 def seed_run(run: RunSettings) -> None:
     torch.manual_seed(run.seed)
     torch.set_num_threads(run.threads)

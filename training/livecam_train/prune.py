@@ -33,7 +33,7 @@ from livecam_train.data import PairSampler, resized
 from livecam_train.device import cpu_state
 from livecam_train.evaluation.metrics import psnr
 from livecam_train.faces import load_faces
-from livecam_train.loop import RunFiles, RunSettings, fit, seed_run, update
+from livecam_train.loop import ModelTask, RunFiles, RunSettings, fit, seed_run
 from livecam_train.losses import multi_scale_loss
 from livecam_train.paths import cache_dir
 from livecam_train.stylizer_net import count_parameters
@@ -87,7 +87,7 @@ class _Features:
         return hook
 
 
-class PruneTask:
+class PruneTask(ModelTask):
     """A pruned copy of a trained stylizer, distilled from it and from its renderer."""
 
     def __init__(self, settings: PruneSettings, cache: Path) -> None:
@@ -103,8 +103,9 @@ class PruneTask:
             name.replace(".", "_"): nn.Conv2d(_out_channels(self.student, name),
                                               _out_channels(self.teacher, name), 1)
             for name in DISTILLED})
-        self.holder = nn.ModuleDict({"student": self.student, "adapters": self.adapters})
-        self.opt = torch.optim.AdamW(self.holder.parameters(), lr=run.lr, weight_decay=1e-5)
+        # what a run keeps: the student with its adapters
+        self.model = nn.ModuleDict({"student": self.student, "adapters": self.adapters})
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=run.lr, weight_decay=1e-5)
         faces = load_faces(cache, "train")
         targets = np.load(cache / f"{self.style}-train.npz")["targets"]
         held = load_faces(cache, "holdout")
@@ -115,19 +116,6 @@ class PruneTask:
         self.teacher_features = _Features(self.teacher, DISTILLED)
         self.student_features = _Features(self.student, DISTILLED)
 
-    def parts(self) -> dict[str, Any]:
-        return {"model": self.holder, "opt": self.opt}
-
-    def optimizers(self) -> list[torch.optim.Optimizer]:
-        return [self.opt]
-
-    def start(self, weights: Path) -> int:
-        if not weights.exists():
-            return 0
-        # the same teacher and ratio prune the same channels, so the committed weights fit
-        saved = torch.load(weights, weights_only=False, map_location="cpu")
-        self.holder.load_state_dict(saved["model"])
-        return int(saved.get("step", 0))
 
     def describe(self) -> str:
         return (f"{count_parameters(self.teacher)} → {count_parameters(self.student)} "
@@ -149,17 +137,14 @@ class PruneTask:
         for name in DISTILLED:
             loss = loss + s.feature_weight * F.mse_loss(
                 mapped[name].float(), self.teacher_features.values[name].float())
-        update(self.opt, loss)
-        return {"loss": loss}
+        return self.step_on(loss)
 
     def evaluate(self) -> str:
-        self.student.eval()
-        with torch.no_grad():
-            out = self.student(self.eval_x)
+        out = self.held_out(self.student)
         return f"held-out PSNR vs renderer {psnr(out, self.eval_y, peak=2.0):.2f} dB"
 
     def weights(self, step: int) -> dict[str, Any]:
-        return {"model": cpu_state(self.holder), "style": self.style, "tier": self.tier,
+        return {"model": cpu_state(self.model), "style": self.style, "tier": self.tier,
                 "size": self.settings.run.size, "pruned": self.settings.ratio,
                 "shapes": conv_shapes(self.student), "teacher": self.settings.teacher.name}
 

@@ -34,7 +34,8 @@ from torch import nn
 from livecam_train.evaluation.metrics import psnr
 from livecam_train.faces import load_faces
 from livecam_train.fusion_net import FUSION_TIERS, FusionNet, add_to_paste
-from livecam_train.loop import RunFiles, RunSettings, checkpoint_path, fit, seed_run, update
+from livecam_train.loop import (ModelTask, RunFiles, RunSettings, checkpoint_path, fit,
+                                seed_run)
 from livecam_train.losses import multi_scale_loss
 from livecam_train.paths import cache_dir
 from livecam_train.swap_pairs import SwapPairSampler
@@ -215,7 +216,7 @@ def _shimmer(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return (mv - out)[..., 2:-2].abs().mean()
 
 
-class QatTask:
+class QatTask(ModelTask):
     """The trained fusion tier, fine-tuned with INT8 simulated, held to its float self."""
 
     def __init__(self, settings: QatSettings, cache: Path) -> None:
@@ -231,16 +232,11 @@ class QatTask:
         self.sampler = SwapPairSampler(load_faces(cache, "train"), run.size, run.seed)
         self.eval_x, self.eval_y, self.eval_region = held_out_batch(cache, run.size, count=16)
         self.quantised = QuantisedFusion(net, self.eval_x[:2], settings.float_parts)
+        self.model = self.quantised
         with torch.no_grad():   # ranges from real faces before the first step
             for _ in range(4):
                 self.quantised(self.sampler.batch(run.batch)[0])
         self.opt = torch.optim.AdamW(self.quantised.parameters(), lr=run.lr, weight_decay=1e-5)
-
-    def parts(self) -> dict[str, Any]:
-        return {"model": self.quantised, "opt": self.opt}
-
-    def optimizers(self) -> list[torch.optim.Optimizer]:
-        return [self.opt]
 
     def start(self, weights: Path) -> int:
         return 0   # always from the float tier's weights: a committed QAT file is an output
@@ -262,13 +258,11 @@ class QatTask:
                 + s.teacher_weight * F.l1_loss(outputs[0], reference)
                 + s.shift_weight * F.l1_loss(torch.roll(shifted, -1, dims=3)[..., 2:-2],
                                              outputs[0][..., 2:-2]))
-        update(self.opt, loss)
-        return {"loss": loss}
+        return self.step_on(loss)
 
     def evaluate(self) -> str:
-        self.quantised.eval()
+        out = self.held_out()
         with torch.no_grad():
-            out = self.quantised(self.eval_x)
             shimmer = float(_shimmer(self.quantised, self.eval_x[:8])) * 127.5
             float_shimmer = float(_shimmer(self.teacher, self.eval_x[:8])) * 127.5
         return (f"held-out swap region PSNR (INT8 simulated) "

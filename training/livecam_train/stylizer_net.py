@@ -94,22 +94,28 @@ def _up(x: torch.Tensor) -> torch.Tensor:
     return F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
 
 
-class Stylizer(nn.Module):
-    """Image in [-1, 1] (N×3×H×W, RGB) → stylised image(s) in [-1, 1].
+class Trunk(nn.Module):
+    """The layers both families share, from 1/4 resolution down to 1/16 and back, with the STA
+    fusions and the three heads (zero at start: an untrained network adds nothing). Built on
+    the network itself (`build_trunk`), so the weights keep their names."""
 
-    In training mode `forward` returns [full, 1/4, 1/8] outputs; in eval mode only the full one.
-    """
+    down2: SepConv
+    down3: SepConv
+    body: nn.Sequential
+    fuse8: STA
+    dec8: FSBlock
+    fuse4: STA
+    dec4: SepConv
+    fuse2: STA
+    dec2: SepConv
+    head8: nn.Conv2d
+    head4: nn.Conv2d
+    head1: nn.Sequential
 
-    def __init__(self, spec: StylizerSpec) -> None:
-        super().__init__()
-        c = spec.width
-        self.spec = spec
-        self.fold = nn.PixelUnshuffle(2)
-        self.stem = nn.Sequential(nn.Conv2d(12, c, 3, padding=1), _act())           # 1/2
-        self.down1 = nn.Sequential(nn.Conv2d(c, 2 * c, 3, 2, padding=1), _act())    # 1/4
+    def build_trunk(self, c: int, fs_blocks: int) -> None:
         self.down2 = SepConv(2 * c, 4 * c, stride=2)                                # 1/8
         self.down3 = SepConv(4 * c, 4 * c, stride=2)                                # 1/16
-        self.body = nn.Sequential(*[FSBlock(4 * c) for _ in range(spec.fs_blocks)])
+        self.body = nn.Sequential(*[FSBlock(4 * c) for _ in range(fs_blocks)])
         self.fuse8 = STA(4 * c, 4 * c)
         self.dec8 = FSBlock(4 * c)
         self.fuse4 = STA(2 * c, 4 * c)
@@ -124,6 +130,22 @@ class Stylizer(nn.Module):
             nn.init.zeros_(head.weight)
             if head.bias is not None:
                 nn.init.zeros_(head.bias)
+
+
+class Stylizer(Trunk):
+    """Image in [-1, 1] (N×3×H×W, RGB) → stylised image(s) in [-1, 1].
+
+    In training mode `forward` returns [full, 1/4, 1/8] outputs; in eval mode only the full one.
+    """
+
+    def __init__(self, spec: StylizerSpec) -> None:
+        super().__init__()
+        c = spec.width
+        self.spec = spec
+        self.fold = nn.PixelUnshuffle(2)
+        self.stem = nn.Sequential(nn.Conv2d(12, c, 3, padding=1), _act())           # 1/2
+        self.down1 = nn.Sequential(nn.Conv2d(c, 2 * c, 3, 2, padding=1), _act())    # 1/4
+        self.build_trunk(c, spec.fs_blocks)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor | list[torch.Tensor]:
         f2 = self.stem(self.fold(x))

@@ -20,7 +20,7 @@ from livecam_train.device import cpu_state
 from livecam_train.evaluation.metrics import psnr
 from livecam_train.faces import load_faces
 from livecam_train.fusion_net import FUSION_TIERS, FusionNet
-from livecam_train.loop import RunFiles, RunSettings, fit, seed_run, update
+from livecam_train.loop import ModelTask, RunFiles, RunSettings, fit, seed_run
 from livecam_train.losses import multi_scale_loss
 from livecam_train.paths import cache_dir
 from livecam_train.stylizer_net import count_parameters
@@ -58,7 +58,7 @@ def plain_paste(x: torch.Tensor) -> torch.Tensor:
     return mask * x[:, 3:6] + (1 - mask) * x[:, 0:3]
 
 
-class FusionTask:
+class FusionTask(ModelTask):
     """The fusion model learning self-supervised swap pairs."""
 
     def __init__(self, settings: FusionSettings, cache: Path) -> None:
@@ -68,19 +68,6 @@ class FusionTask:
         self.eval_x, self.eval_y, self.eval_region = held_out_batch(cache, run.size)
         self.model = FusionNet(FUSION_TIERS[settings.tier])
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=run.lr, weight_decay=1e-5)
-
-    def parts(self) -> dict[str, Any]:
-        return {"model": self.model, "opt": self.opt}
-
-    def optimizers(self) -> list[torch.optim.Optimizer]:
-        return [self.opt]
-
-    def start(self, weights: Path) -> int:
-        if not weights.exists():
-            return 0
-        saved = torch.load(weights, weights_only=False, map_location="cpu")
-        self.model.load_state_dict(saved["model"])
-        return int(saved.get("step", 0))
 
     def describe(self) -> str:
         run = self.settings.run
@@ -93,14 +80,10 @@ class FusionTask:
         x, y, w = self.sampler.batch(self.settings.run.batch)
         with torch.autocast("cpu", dtype=torch.bfloat16):
             outputs = self.model(x)
-        loss = multi_scale_loss([o.float() for o in outputs], y, w)
-        update(self.opt, loss)
-        return {"loss": loss}
+        return self.step_on(multi_scale_loss([o.float() for o in outputs], y, w))
 
     def evaluate(self) -> str:
-        self.model.eval()
-        with torch.no_grad():
-            out = self.model(self.eval_x)
+        out = self.held_out()
         region = self.eval_region
         return (f"held-out identities, swap region PSNR "
                 f"{psnr(out, self.eval_y, region, peak=2.0):.2f} dB (plain paste "

@@ -22,7 +22,7 @@ from livecam_train.data import PairSampler, resized
 from livecam_train.device import cpu_state, training_device
 from livecam_train.evaluation.metrics import psnr
 from livecam_train.faces import load_faces
-from livecam_train.loop import RunFiles, RunSettings, fit, seed_run, update
+from livecam_train.loop import ModelTask, RunFiles, RunSettings, fit, seed_run
 from livecam_train.losses import multi_scale_loss
 from livecam_train.paths import cache_dir
 from livecam_train.stylizer_net import TIERS, Stylizer, count_parameters
@@ -45,7 +45,7 @@ class StylizerSettings:
         return f"{self.style}-{self.tier}"
 
 
-class StylizerTask:
+class StylizerTask(ModelTask):
     """A stylizer tier learning a reference renderer's pairs."""
 
     def __init__(self, settings: StylizerSettings, cache: Path) -> None:
@@ -63,19 +63,6 @@ class StylizerTask:
         self.model = Stylizer(TIERS[settings.tier]).to(self.device)
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=run.lr, weight_decay=1e-5)
 
-    def parts(self) -> dict[str, Any]:
-        return {"model": self.model, "opt": self.opt}
-
-    def optimizers(self) -> list[torch.optim.Optimizer]:
-        return [self.opt]
-
-    def start(self, weights: Path) -> int:
-        if not weights.exists():
-            return 0
-        saved = torch.load(weights, weights_only=False, map_location="cpu")
-        self.model.load_state_dict(saved["model"])
-        return int(saved.get("step", 0))
-
     def describe(self) -> str:
         run = self.settings.run
         return (f"{count_parameters(self.model)} parameters, {self.faces} faces, {run.size}², "
@@ -86,14 +73,10 @@ class StylizerTask:
         x, y, mask = (t.to(self.device) for t in self.sampler.batch(self.settings.run.batch))
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.settings.bf16):
             outputs = self.model(x)
-        loss = multi_scale_loss([o.float() for o in outputs], y, mask)
-        update(self.opt, loss)
-        return {"loss": loss}
+        return self.step_on(multi_scale_loss([o.float() for o in outputs], y, mask))
 
     def evaluate(self) -> str:
-        self.model.eval()
-        with torch.no_grad():
-            out = self.model(self.eval_x)
+        out = self.held_out()
         return (f"held-out PSNR vs renderer {psnr(out, self.eval_y, peak=2.0):.2f} dB (input "
                 f"vs renderer {psnr(self.eval_x, self.eval_y, peak=2.0):.2f} dB)")
 
