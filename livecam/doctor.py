@@ -89,7 +89,7 @@ def check_models() -> Check:
 
 def check_compute(refresh: bool = False) -> Check:
     """The device profile: usable providers, each model variant's measured time, the choice."""
-    from livecam.bench.machine import cpu_model, usable_cores  # noqa: PLC0415
+    from livecam.machine import cpu_model, usable_cores  # noqa: PLC0415
     from livecam.errors import ModelError  # noqa: PLC0415
     from livecam.inference.device_profile import (PROBE_SIDE, choose,  # noqa: PLC0415
                                                   load_profile)

@@ -8,27 +8,10 @@ import sys
 from importlib import metadata
 from typing import Any
 
+from livecam.machine import cpu_model, usable_cores
+
 PACKAGES = ("livecam", "mediapipe", "onnxruntime", "onnxruntime-gpu", "opencv-contrib-python",
             "numpy", "numba", "pyvirtualcam", "sounddevice", "torch")
-
-
-def cpu_model() -> str:
-    """The CPU's marketing name where the OS tells it."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (the affinity mask, not the machine's total)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def package_versions() -> dict[str, str]:

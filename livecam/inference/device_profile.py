@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 
-from livecam.bench.machine import cpu_model, usable_cores
+from livecam.machine import cpu_model, usable_cores
 from livecam.errors import ModelError
 from livecam.inference.choices import ProviderName
 from livecam.inference.manifest import ModelEntry, load_manifest, models_dir, verify
