@@ -13,6 +13,9 @@ from typing import Any
 from collections.abc import Callable, Iterator, Sequence
 
 from livecam.adapt.controller import ControllerSettings, ResolutionController
+from livecam.audio.passthrough import DelayedMicrophone
+from livecam.audio.settings import AudioSettings
+from livecam.audio.supply import SoundSupply
 from livecam.adapt.ladder import QUALITIES, QUALITY_BOUNDS, build_ladder, nearest_level
 from livecam.bench.record import build_record, write_record
 from livecam.clock import Clock
@@ -30,6 +33,7 @@ from livecam.loop.records import FrameRecord
 from livecam.preset import Preset, available_presets, load_preset
 from livecam.sinks.factory import open_sink
 from livecam.sinks.protocol import Sink
+from livecam.sinks.recording import Recording
 from livecam.sources.factory import SourceSpec, open_source
 from livecam.sources.protocol import Source
 from livecam.tracking.mediapipe_mesh import MediaPipeTracker
@@ -59,6 +63,8 @@ class RunConfig:
         face: Enrolled face overriding a face-swap preset's list.
         hotkeys: Listen for global hotkeys.
         switch_every_s: Step to the next preset this often (benchmarks of switching).
+        record: Record the output with the microphone's sound to this file from the start.
+        audio: The microphone and its passthrough.
     """
 
     source: SourceSpec = field(default_factory=SourceSpec)
@@ -77,6 +83,8 @@ class RunConfig:
     control_port: int | None = None
     hotkeys: bool = False
     switch_every_s: float | None = None
+    record: str | None = None
+    audio: AudioSettings = field(default_factory=AudioSettings)
 
     def __post_init__(self) -> None:
         if self.quality not in QUALITIES:
@@ -123,7 +131,14 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
     with contextlib.ExitStack() as stack:
         src = source or open_source(config.source, clock)
         stack.callback(src.close)
-        outs = list(sinks) if sinks is not None else [open_sink(s) for s in config.sinks]
+        audio = config.audio
+        outs = list(sinks) if sinks is not None else [open_sink(s, audio.enabled)
+                                                      for s in config.sinks]
+        if config.record:
+            outs.append(Recording(config.record, audio=audio.enabled))
+        passthrough = DelayedMicrophone(audio) if audio.enabled and audio.mic_out else None
+        if passthrough is not None:
+            outs.append(passthrough)
         for sink in outs:
             stack.callback(sink.close)
         trk = tracker or MediaPipeTracker(preset.tracking)
@@ -134,8 +149,13 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
         controller = _controller(effect, config, target_fps)
         settings = LoopSettings(live=config.source.realtime, max_frames=config.max_frames,
                                 keep_records=keep_records, preset=preset.name)
-        pipeline = Pipeline(src, trk, effect, outs, settings, clock, controller)
+        pipeline = Pipeline(src, trk, effect, outs, settings, clock, controller,
+                            audio_delay=(lambda: passthrough.delay_ms) if passthrough else None)
         stack.callback(lambda: pipeline.effect.close())   # the one running at the end
+        sound = SoundSupply(audio, pipeline.push_audio, clock)
+        stack.callback(sound.close)
+        if passthrough is not None or any(isinstance(s, Recording) and s.audio for s in outs):
+            sound.need()
 
         def build(name: str) -> tuple[Effect, ResolutionController | None]:
             other = load_preset(name)
@@ -145,7 +165,7 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
             now = pipeline.controller.level.face_side if pipeline.controller else None
             return made, _controller(made, config, target_fps, now)
 
-        control = _live_control(stack, pipeline, build, config, outs)
+        control = _live_control(stack, pipeline, build, config, outs, sound)
         if started is not None:
             started(control)
         with _stop_on_sigterm(pipeline):
@@ -174,12 +194,12 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
 
 
 def _live_control(stack: contextlib.ExitStack, pipeline: Pipeline, build: EffectBuilder,
-                  config: RunConfig, sinks: Sequence[Sink]) -> LiveControl:
+                  config: RunConfig, sinks: Sequence[Sink], sound: SoundSupply) -> LiveControl:
     """The switches, and whatever drives them: control server, global hotkeys, window keys
     and, for benchmarks, a timer."""
     user = load_config()
     presets = require_presets(user.control.presets, list(available_presets()), user.path)
-    control = LiveControl(pipeline, presets, build, user.control)
+    control = LiveControl(pipeline, presets, build, user.control, sound)
     stack.callback(control.close)
 
     def perform(action: Action) -> None:

@@ -66,6 +66,15 @@ def _add_run_args(p: argparse.ArgumentParser, default_sinks: list[str]) -> None:
                    help="model tier, overriding the preset (auto: from the device profile)")
     p.add_argument("--provider", choices=choices(ProviderChoice), default=None,
                    help="onnxruntime execution provider, overriding the preset")
+    p.add_argument("--record", default=None, metavar="PATH",
+                   help="record the output with the microphone's sound (.mp4, .mov or .mkv; "
+                        "playable even if livecam is killed)")
+    p.add_argument("--mic", default="", metavar="DEVICE",
+                   help="microphone for recordings and --mic-out, by name or index "
+                        "('livecam doctor' lists them; default: the system's; 'off': none)")
+    p.add_argument("--mic-out", default="", metavar="DEVICE",
+                   help="pass the microphone to this output device (a virtual audio cable), "
+                        "delayed to match the video")
     p.set_defaults(default_sinks=default_sinks)
 
 
@@ -147,6 +156,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
 
 def _cmd_run(args: argparse.Namespace, bench_out: str | None, warmup: int) -> int:
     from livecam.app import RunConfig, run  # noqa: PLC0415 - keeps 'livecam presets' fast
+    from livecam.audio.settings import AudioSettings  # noqa: PLC0415
 
     config = RunConfig(source=_spec(args), preset=args.preset,
                        sinks=tuple(args.sinks or args.default_sinks),
@@ -154,7 +164,8 @@ def _cmd_run(args: argparse.Namespace, bench_out: str | None, warmup: int) -> in
                        quality=args.quality, adapt=args.adapt, target_fps=args.target_fps,
                        tier=args.tier, provider=args.provider, control=args.control,
                        control_port=args.control_port, hotkeys=args.hotkeys,
-                       switch_every_s=args.switch_every, face=args.face)
+                       switch_every_s=args.switch_every, face=args.face, record=args.record,
+                       audio=AudioSettings(mic=args.mic, mic_out=args.mic_out))
     result = run(config)
     print(f"livecam: {len(result.records) if bench_out else result.captured} frames, "
           f"{result.dropped} dropped as stale, {result.repeated} repeated while the source "

@@ -125,16 +125,22 @@ def check_compute(refresh: bool = False) -> Check:
 
 def check_audio() -> Check:
     try:
-        import sounddevice  # noqa: PLC0415
+        import sounddevice  # noqa: PLC0415, F401 - loads PortAudio
     except (ImportError, OSError) as exc:
         fix = ("sudo apt install libportaudio2" if sys.platform.startswith("linux")
                else "pip install --force-reinstall sounddevice")
         return Check("audio", "warn", f"PortAudio unavailable ({exc})", fix)
-    devices = sounddevice.query_devices()
-    inputs = [d["name"] for d in devices if d["max_input_channels"] > 0]
+    from livecam.audio.devices import list_devices  # noqa: PLC0415
+
+    devices = list_devices()
+    inputs = [f"{d.index}: {d.name} ({d.default_rate} Hz)" for d in devices if d.inputs]
+    outputs = [f"{d.index}: {d.name}" for d in devices if d.outputs]
+    listing = ("inputs (--mic): " + ("; ".join(inputs) or "none") + "\noutputs (--mic-out): "
+               + ("; ".join(outputs) or "none"))
     if not inputs:
-        return Check("audio", "warn", "no input device", "plug in a microphone (optional)")
-    return Check("audio", "ok", f"{len(inputs)} input(s): {', '.join(inputs[:3])}")
+        return Check("audio", "warn", listing, "plug in a microphone (optional: recordings "
+                     "then carry silence)")
+    return Check("audio", "ok", listing)
 
 
 CHECKS: tuple[Callable[[], Check], ...] = (check_cameras, check_virtual_camera, check_onnxruntime,

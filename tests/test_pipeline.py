@@ -13,9 +13,9 @@ from livecam.effects.landmarks import LandmarksEffect
 from livecam.effects.passthrough import Passthrough
 from livecam.errors import ModelError, SinkError, SourceError, SourceLost
 from livecam.loop.pipeline import LoopSettings, Pipeline
-from livecam.sinks.file import VideoFileSink
 from livecam.sinks.null import NullSink
 from livecam.sinks.protocol import OutputFrame
+from livecam.sinks.recording import Recording
 from livecam.sinks.virtualcam import VirtualCamSink
 from livecam.sources.factory import SourceSpec
 
@@ -125,7 +125,7 @@ def test_no_virtual_camera_driver_keeps_the_recording_going(tmp_path, caplog):
     path = tmp_path / "rec.mp4"
     vcam = VirtualCamSink(backend="v4l2loopback", device="/dev/video99")
     result = run(RunConfig(source=DEMO_OFFLINE, preset="passthrough", max_frames=8),
-                 sinks=[vcam, VideoFileSink(path)])
+                 sinks=[vcam, Recording(path, audio=False)])
     assert "virtualcam" in result.sink_errors
     assert "modprobe" in caplog.text or "OBS" in caplog.text
     assert path.stat().st_size > 0 and len(result.records) == 8
@@ -173,7 +173,7 @@ def test_a_sink_asking_to_stop_ends_the_run():
 
 def test_stop_from_another_thread_finishes_cleanly(tmp_path):
     source = ScriptedSource(frames=10_000, lost_from=-1, lost_reads=0)
-    sink = VideoFileSink(tmp_path / "r.mp4")
+    sink = Recording(tmp_path / "r.mp4", audio=False)
     pipeline = Pipeline(source, NoFaces(), Passthrough(), [sink], LoopSettings(live=True))
     threading.Timer(0.2, pipeline.stop).start()
     pipeline.run()

@@ -6,7 +6,8 @@ import pytest
 
 from livecam.errors import SinkError
 from livecam.sinks.factory import open_sink
-from livecam.sinks.file import ImageFileSink, VideoFileSink
+from livecam.sinks.file import ImageFileSink
+from livecam.sinks.recording import Recording
 from livecam.sinks.protocol import OutputFrame
 from livecam.sinks.virtualcam import VirtualCamSink, driver_fix
 from livecam.sinks.window import draw_osd
@@ -18,7 +19,7 @@ def _frames(n, w=160, h=120):
 
 def test_mp4_recording_is_finalised_and_playable(tmp_path):
     path = tmp_path / "rec.mp4"
-    sink = VideoFileSink(path)
+    sink = Recording(path, audio=False)
     sink.open(160, 120, 30.0)
     for frame in _frames(12):
         sink.write(frame)

@@ -12,10 +12,7 @@ last good one.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,7 +29,9 @@ from livecam.effects.protocol import Effect, FaceCycling
 from livecam.errors import ControlError, LivecamError
 from livecam.loop.pipeline import Pipeline
 from livecam.loop.privacy import Privacy
-from livecam.sinks.file import VideoFileSink
+from livecam.audio.supply import SoundSupply
+from livecam.loop.priority import lower_priority
+from livecam.sinks.recording import Recording
 
 log = logging.getLogger("livecam.control")
 COMMAND_WAIT_S = 1.0   # how long an action waits for the frame that applies it
@@ -56,22 +55,25 @@ class LiveControl:
         presets: Preset names in hotkey order (1-9, next, previous).
         build: Builds and warms a preset's effect (and its resolution controller).
         settings: Privacy mode and recordings folder.
+        sound: The microphone, for recordings with sound; None records the picture only.
     """
 
     def __init__(self, pipeline: Pipeline, presets: Sequence[str], build: EffectBuilder,
-                 settings: ServerSettings | None = None) -> None:
+                 settings: ServerSettings | None = None, sound: SoundSupply | None = None
+                 ) -> None:
+        self.sound = sound
         self.pipeline = pipeline
         self.presets = list(presets)
         self.settings = settings or ServerSettings()
         self._build = build
         self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-loader",
-                                          initializer=_lower_priority)
+                                          initializer=lower_priority)
         self._lock = threading.Lock()
         self._generation = 0
         self.switching_to: str | None = None
         self.last_error: str | None = None
         self._failed: str | None = None   # the last preset that would not load
-        self.recording: VideoFileSink | None = None
+        self.recording: Recording | None = None
         self.switches = 0
         self._closed = False
 
@@ -172,8 +174,12 @@ class LiveControl:
                 except OSError as exc:
                     return Outcome(False, f"cannot record into {folder}: {exc}; set [control] "
                                           "recordings in livecam.toml")
-                self.recording = VideoFileSink(
-                    folder / time.strftime("livecam-%Y%m%d-%H%M%S.mp4"))
+                with_sound = self.sound is not None and self.sound.enabled
+                self.recording = Recording(folder / time.strftime("livecam-%Y%m%d-%H%M%S.mp4"),
+                                           audio=with_sound)
+                if with_sound:
+                    assert self.sound is not None
+                    self.sound.need()
                 self.pipeline.add_sink(self.recording)
                 return Outcome(True, f"recording to {self.recording.path}")
             if not want and self.recording is not None:
@@ -197,6 +203,9 @@ class LiveControl:
             "recording": str(self.recording.path) if self.recording else None,
             "fps": round(latest.fps, 2) if latest else 0.0,
             "latency_ms": round(latest.latency_ms, 2) if latest else 0.0,
+            "mic_delay_ms": (round(latest.audio_delay_ms, 1)
+                             if latest and latest.audio_delay_ms is not None else None),
+            "microphone": self.sound.status if self.sound is not None else "off",
             "faces": latest.faces if latest else 0,
             "resolution": getattr(effect, "resolution", None),
             "background_width": getattr(effect, "background_width", None),
@@ -248,13 +257,6 @@ class LiveControl:
         self._closed = True
         self.set_recording(False)
         self._loader.shutdown(wait=True)
-
-
-def _lower_priority() -> None:
-    """Loading a preset yields the CPU to the stream (Linux: per-thread nice)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError):   # not allowed here: the stream shares the CPU
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 def require_presets(names: Sequence[str], known: Sequence[str], where: str) -> list[str]:

@@ -78,12 +78,15 @@ class Pipeline:
     """Runs one source through a tracker and an effect into sinks.
 
     The pipeline owns none of its parts: the caller opens them and closes them after `run`.
-    With a `controller`, an `Adjustable` effect's resolution follows it frame by frame.
+    With a `controller`, an `Adjustable` effect's resolution follows it frame by frame;
+    `audio_delay` tells the displays the delay the microphone passthrough applies.
     """
 
     def __init__(self, source: Source, tracker: Tracker, effect: Effect, sinks: Sequence[Sink],
                  settings: LoopSettings | None = None, clock: Clock | None = None,
-                 controller: ResolutionController | None = None) -> None:
+                 controller: ResolutionController | None = None,
+                 audio_delay: Callable[[], float] | None = None) -> None:
+        self.audio_delay = audio_delay
         self.source = source
         self.tracker = tracker
         self.effect = effect
@@ -433,7 +436,8 @@ class Pipeline:
             out = OutputFrame(image=work.image, index=rec.index, capture_s=rec.capture_s,
                               fps=self.records.fps(), latency_ms=last.latency_ms if last else 0.0,
                               preset=rec.preset, effect_on=rec.effect_on,
-                              faces=rec.faces, privacy=rec.privacy, resolution=rec.resolution)
+                              faces=rec.faces, privacy=rec.privacy, resolution=rec.resolution,
+                              audio_delay_ms=self.audio_delay() if self.audio_delay else None)
             self.latest = out
             with self._sink_lock:
                 feeds = list(self._feeds)

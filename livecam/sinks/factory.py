@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from livecam.errors import SinkError
-from livecam.sinks.file import ImageFileSink, VideoFileSink
+from livecam.sinks.file import ImageFileSink
 from livecam.sinks.null import NullSink
 from livecam.sinks.protocol import Sink
+from livecam.sinks.recording import Recording
 from livecam.sinks.virtualcam import VirtualCamSink
 from livecam.sinks.window import WindowSink
 from livecam.sources.image import IMAGE_SUFFIXES
@@ -15,8 +16,9 @@ from livecam.sources.image import IMAGE_SUFFIXES
 SINK_FORMS = "virtualcam[:BACKEND[:DEVICE]], window, file:PATH, null"
 
 
-def open_sink(text: str) -> Sink:
-    """Build the sink `text` names (it is opened later, once the frame size is known)."""
+def open_sink(text: str, audio: bool = False) -> Sink:
+    """Build the sink `text` names (it is opened later, once the frame size is known); a
+    video file records the microphone too when `audio`."""
     kind, _, rest = text.partition(":")
     if kind == "null" and not rest:
         return NullSink()
@@ -28,5 +30,5 @@ def open_sink(text: str) -> Sink:
     if kind == "file" and rest:
         if Path(rest).suffix.lower() in IMAGE_SUFFIXES:
             return ImageFileSink(rest)
-        return VideoFileSink(rest)
+        return Recording(rest, audio=audio)
     raise SinkError(f"unknown sink '{text}'; use one of: {SINK_FORMS}")

@@ -27,6 +27,7 @@ class OutputFrame:
         faces: Faces tracked in this frame.
         privacy: The privacy card or a frozen frame is showing.
         resolution: The effect's face crop side, when it has one.
+        audio_delay_ms: The delay the microphone passthrough applies, when there is one.
     """
 
     image: FrameBGR
@@ -39,6 +40,7 @@ class OutputFrame:
     faces: int = 0
     privacy: bool = False
     resolution: int | None = None
+    audio_delay_ms: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

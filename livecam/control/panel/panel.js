@@ -72,6 +72,8 @@ function render(s) {
   state = s;
   $("fps").textContent = s.fps.toFixed(1);
   $("latency").textContent = s.latency_ms.toFixed(0);
+  $("mic-delay-stat").hidden = s.mic_delay_ms === null || s.mic_delay_ms === undefined;
+  if (!$("mic-delay-stat").hidden) $("mic-delay").textContent = s.mic_delay_ms.toFixed(0);
   $("faces").textContent = s.faces;
   $("resolution").textContent = s.resolution || "–";
   $("effect").classList.toggle("active", s.effect_on);

@@ -1,0 +1,1 @@
+"""Sound: the microphone, recordings' sound track and the delayed microphone passthrough."""
