@@ -3,15 +3,16 @@
 livecam delays the picture by its capture→output latency, which moves as the resolution
 controller does; a stream's voice would run ahead of the lips by as much. This sink sees every
 frame (and so the latency, as the outputs see it) and every microphone block, and plays the
-sound captured `delay` ago at each output sample's converter time. A change of the delay is
-spread out as a slight change of playback speed (at most `SLEW` seconds per second), so there
-is never a click.
+sound captured `delay` ago at each output sample's converter time. A small change of the delay
+is spread out as a slight change of playback speed (at most `SLEW` seconds per second); a large
+one (the controller stepping) is made at once, crossfaded over one buffer. Neither clicks.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,8 @@ from livecam.sinks.protocol import AudioBlock, OutputFrame
 log = logging.getLogger("livecam.audio")
 RING_S = 4.0        # seconds of sound kept for the delay line
 SLEW = 0.01         # the most the delay changes per second of sound (a 1 % speed change)
-FOLLOW = 0.05       # share of each frame's latency taken into the delay's target
+JUMP_S = 0.012      # a delay this far off its target is moved at once, with a crossfade
+RECENT_FRAMES = 9   # the delay's target: the median latency of the latest frames
 
 
 class DelayedMicrophone:
@@ -45,6 +47,7 @@ class DelayedMicrophone:
         self._base_s: float | None = None
         self._end = 0               # ring position one past the newest sample
         self._target_s: float | None = None
+        self._latencies: deque[float] = deque(maxlen=RECENT_FRAMES)
         self._delay_s = 0.0
         self._stream: Any = None
         self._channels = 1
@@ -89,9 +92,9 @@ class DelayedMicrophone:
     def write(self, frame: OutputFrame) -> None:
         latency = max(0.0, self.clock.now_s() - frame.capture_s)
         latency = min(latency, self.settings.max_delay_s)
+        self._latencies.append(latency)
         with self._lock:
-            self._target_s = latency if self._target_s is None else (
-                self._target_s + FOLLOW * (latency - self._target_s))
+            self._target_s = float(np.median(self._latencies))
             if self._base_s is None:
                 self._delay_s = self._target_s
         if self._stream is not None and not self._stream.active:
@@ -140,19 +143,35 @@ class DelayedMicrophone:
         with self._lock:
             if self._base_s is None or self._target_s is None:
                 return np.zeros(frames, np.float32)
+            base = self._base_s
+            ramp = np.arange(1, frames + 1, dtype=np.float64) / frames
             span = frames / self._out_rate
-            step = float(np.clip(self._target_s - self._delay_s, -SLEW * span, SLEW * span))
-            delays = self._delay_s + step * np.arange(1, frames + 1) / frames
+            times = dac_s + np.arange(frames) / self._out_rate
+            # the sound cannot be played sooner than it arrives: a video faster than the
+            # microphone's own latency gets the smallest delay that has sound to play
+            newest_s = base + self._end / self._rate
+            target = max(self._target_s, dac_s + 2 * span - newest_s)
+            if abs(target - self._delay_s) > JUMP_S:   # move at once, crossfaded
+                old = self._read(times - self._delay_s, base)
+                self._delay_s = target
+                new = self._read(times - self._delay_s, base)
+                return (old + (new - old) * ramp).astype(np.float32)
+            step = float(np.clip(target - self._delay_s, -SLEW * span, SLEW * span))
+            delays = self._delay_s + step * ramp
             self._delay_s += step
-            times = dac_s + np.arange(frames) / self._out_rate - delays
-            pos = (times - self._base_s) * self._rate
-            first = np.floor(pos).astype(np.int64)
-            frac = (pos - first).astype(np.float32)
-            size = len(self._ring)
-            held = (first >= self._end - size) & (first + 1 < self._end) & (first >= 0)
-            a = self._ring[first % size]
-            b = self._ring[(first + 1) % size]
-            return np.where(held, a + (b - a) * frac, 0.0).astype(np.float32)
+            return self._read(times - delays, base)
+
+    def _read(self, times: npt.NDArray[np.float64], base: float) -> npt.NDArray[np.float32]:
+        """The delay line at capture `times`, linearly interpolated; silence where it holds
+        nothing (not yet arrived, or older than the ring)."""
+        pos = (times - base) * self._rate
+        first = np.floor(pos).astype(np.int64)
+        frac = (pos - first).astype(np.float32)
+        size = len(self._ring)
+        held = (first >= self._end - size) & (first + 1 < self._end) & (first >= 0)
+        a = self._ring[first % size]
+        b = self._ring[(first + 1) % size]
+        return np.where(held, a + (b - a) * frac, 0.0).astype(np.float32)
 
     def close(self) -> None:
         stream, self._stream = self._stream, None
