@@ -1,3 +1,3 @@
-from livecam.cli import main
+from livecam.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

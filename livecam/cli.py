@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from livecam import __version__
 from livecam.adapt.ladder import QUALITIES
 from livecam.errors import LivecamError
+from livecam.quiet import configure_logging, filter_native_logs
 from livecam.config_tables import choices
 from livecam.inference.choices import ProviderChoice
 from livecam.inference.manifest import shipped_tiers
@@ -37,14 +38,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _add_run_args(p: argparse.ArgumentParser, default_sinks: list[str]) -> None:
-    p.add_argument("--source", default="demo",
+def _add_run_args(p: argparse.ArgumentParser, default_sinks: str) -> None:
+    p.add_argument("--source", default=None,
                    help="camera index (0), device path (/dev/video2), video or image file, or "
-                        "'demo' (default)")
-    p.add_argument("--preset", default="landmarks", help="preset name or .toml file "
-                   "(see 'livecam presets')")
+                        "'demo' (default: [run] source in livecam.toml, else demo)")
+    p.add_argument("--preset", default=None, help="preset name or .toml file (see 'livecam "
+                   "presets'; default: [run] preset, else landmarks)")
     p.add_argument("--sink", action="append", dest="sinks", metavar="SINK",
-                   help=f"output, repeatable: {SINK_FORMS} (default: {' '.join(default_sinks)})")
+                   help=f"output, repeatable: {SINK_FORMS} (default: {default_sinks})")
     p.add_argument("--size", type=_size, default=(1280, 720), help="camera/demo frame size "
                    "WxH (default 1280x720)")
     p.add_argument("--fps", type=float, default=30.0, help="camera/demo/image fps (default 30)")
@@ -54,7 +55,7 @@ def _add_run_args(p: argparse.ArgumentParser, default_sinks: list[str]) -> None:
                    help="do not pace files in real time; process every frame (offline mode)")
     p.add_argument("--max-frames", type=_positive_int, default=None,
                    help="stop after this many source frames")
-    p.add_argument("--quality", choices=QUALITIES, default="balanced",
+    p.add_argument("--quality", choices=QUALITIES, default=None,
                    help="resolution range the controller may use: light (weak laptops, "
                         "games beside), balanced (default), high (desktops, GPUs)")
     p.add_argument("--no-adapt", dest="adapt", action="store_false",
@@ -69,26 +70,40 @@ def _add_run_args(p: argparse.ArgumentParser, default_sinks: list[str]) -> None:
     p.add_argument("--record", default=None, metavar="PATH",
                    help="record the output with the microphone's sound (.mp4, .mov or .mkv; "
                         "playable even if livecam is killed)")
-    p.add_argument("--mic", default="", metavar="DEVICE",
+    p.add_argument("--mic", default=None, metavar="DEVICE",
                    help="microphone for recordings and --mic-out, by name or index "
                         "('livecam doctor' lists them; default: the system's; 'off': none)")
     p.add_argument("--mic-out", default="", metavar="DEVICE",
                    help="pass the microphone to this output device (a virtual audio cable), "
                         "delayed to match the video")
-    p.set_defaults(default_sinks=default_sinks)
+
+
+
+def _add_levels(p: argparse.ArgumentParser, default: Any) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("-v", "--verbose", dest="log_level", action="store_const", const="debug",
+                       default=default, help="everything, every library's log lines included")
+    group.add_argument("-q", "--quiet", dest="log_level", action="store_const", const="error",
+                       default=default, help="errors only")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="livecam", description="Real-time webcam filter for "
                                      "live streamers, output as a virtual camera.")
     parser.add_argument("--version", action="version", version=f"livecam {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    _add_levels(parser, argparse.SUPPRESS)
+    parser.set_defaults(log_level="info")
+    levels = argparse.ArgumentParser(add_help=False)
+    _add_levels(levels, argparse.SUPPRESS)   # also after the subcommand
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run the filter live")
-    _add_run_args(run, ["virtualcam"])
-    run.add_argument("--bench-out", default=None, metavar="PATH",
-                     help="also record this run as a benchmark JSON")
+    def add(name: str, **kw: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[levels], **kw)
+
+
+    run = add("run", help="run the filter live")
+    _add_run_args(run, "[run] sinks, else the virtual camera if its driver is there, else a "
+                  "window if there is a display")
     run.add_argument("--face", default=None, metavar="NAME",
                      help="enrolled face to wear, overriding a face-swap preset")
     run.add_argument("--no-control", dest="control", action="store_false",
@@ -99,9 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="do not listen for global hotkeys")
     run.set_defaults(switch_every=None)
 
-    bench = sub.add_parser("bench", help="record a benchmark run, or compare runs with "
+    bench = add("bench", help="record a benchmark run, or compare runs with "
                            "'bench report RUN...'")
-    _add_run_args(bench, ["null"])
+    _add_run_args(bench, "null")
     bench.add_argument("--out", default=None, metavar="PATH",
                        help="record path (default bench-runs/<time>.json)")
     bench.add_argument("--warmup-frames", type=int, default=30,
@@ -112,26 +127,26 @@ def build_parser() -> argparse.ArgumentParser:
                        help="enrolled face to wear, overriding a face-swap preset")
     bench.set_defaults(control=False, control_port=None, hotkeys=False)
     bench_sub = bench.add_subparsers(dest="bench_command", required=False)
-    report = bench_sub.add_parser("report", help="compare benchmark records")
+    report = bench_sub.add_parser("report", parents=[levels], help="compare benchmark records")
     report.add_argument("runs", nargs="+", help="benchmark JSON files")
     report.add_argument("--plot", default=None, metavar="PNG",
                         help="plot path (default: next to the first run, .png)")
 
-    train = sub.add_parser("train", add_help=False,
+    train = add("train", add_help=False,
                            help="train the project's models (the livecam-train package)")
     train.add_argument("train_args", nargs=argparse.REMAINDER,
                        help="prepare, stylizer, anime, prune, fusion, fusion-qat or publish")
 
-    enroll = sub.add_parser("enroll", help="enrol a face for face swap from one or more photos")
+    enroll = add("enroll", help="enrol a face for face swap from one or more photos")
     enroll.add_argument("photos", nargs="+", help="photos of the face (the best one is kept)")
     enroll.add_argument("--name", required=True, help="what presets and --face call it")
     enroll.add_argument("--pick", type=_positive_int, default=None,
                         help="which face, left to right, in photos with several")
-    faces = sub.add_parser("faces", help="list enrolled faces")
+    faces = add("faces", help="list enrolled faces")
     faces.add_argument("--remove", default=None, metavar="NAME", help="forget a face")
-    sub.add_parser("presets", help="list presets")
-    sub.add_parser("hotkeys", help="list the hotkeys, their conflicts and the window keys")
-    doctor = sub.add_parser("doctor", help="check cameras, virtual camera, models and devices")
+    add("presets", help="list presets")
+    add("hotkeys", help="list the hotkeys, their conflicts and the window keys")
+    doctor = add("doctor", help="check cameras, virtual camera, models and devices")
     doctor.add_argument("--probe", action="store_true",
                         help="measure every model variant again (after a hardware change)")
     return parser
@@ -158,14 +173,21 @@ def _cmd_run(args: argparse.Namespace, bench_out: str | None, warmup: int) -> in
     from livecam.app import RunConfig, run  # noqa: PLC0415 - keeps 'livecam presets' fast
     from livecam.audio.settings import AudioSettings  # noqa: PLC0415
 
-    config = RunConfig(source=_spec(args), preset=args.preset,
-                       sinks=tuple(args.sinks or args.default_sinks),
+    from livecam.control.settings import RunDefaults, load_config  # noqa: PLC0415
+
+    # a streamer's usual stream comes from [run]; a benchmark stays reproducible without it
+    usual = load_config().run if bench_out is None else RunDefaults()
+    args.source = args.source if args.source is not None else usual.source
+    sinks = tuple(args.sinks or usual.sinks or (("null",) if bench_out else _machine_sinks()))
+    config = RunConfig(source=_spec(args), preset=args.preset or usual.preset, sinks=sinks,
                        max_frames=args.max_frames, bench_out=bench_out, warmup_frames=warmup,
-                       quality=args.quality, adapt=args.adapt, target_fps=args.target_fps,
-                       tier=args.tier, provider=args.provider, control=args.control,
-                       control_port=args.control_port, hotkeys=args.hotkeys,
-                       switch_every_s=args.switch_every, face=args.face, record=args.record,
-                       audio=AudioSettings(mic=args.mic, mic_out=args.mic_out))
+                       quality=args.quality or usual.quality, adapt=args.adapt,
+                       target_fps=args.target_fps, tier=args.tier, provider=args.provider,
+                       control=args.control, control_port=args.control_port,
+                       hotkeys=args.hotkeys, switch_every_s=args.switch_every,
+                       face=args.face or usual.face or None, record=args.record,
+                       audio=AudioSettings(mic=args.mic if args.mic is not None else usual.mic,
+                                           mic_out=args.mic_out))
     result = run(config)
     print(f"livecam: {len(result.records) if bench_out else result.captured} frames, "
           f"{result.dropped} dropped as stale, {result.repeated} repeated while the source "
@@ -174,6 +196,22 @@ def _cmd_run(args: argparse.Namespace, bench_out: str | None, warmup: int) -> in
         _print_summary(result.summary)
         print(f"benchmark record: {result.bench_path}")
     return 0
+
+
+def _machine_sinks() -> tuple[str, ...]:
+    """No --sink and no [run] sinks: what this machine has."""
+    from livecam.sinks.virtualcam import (display_present, driver_fix,  # noqa: PLC0415
+                                          driver_present)
+
+    if driver_present():
+        return ("virtualcam",)
+    if display_present():
+        print("livecam: no virtual-camera driver here, so the output goes to a preview window "
+              f"(to stream it: {driver_fix()})", file=sys.stderr)
+        return ("window",)
+    raise LivecamError("no virtual-camera driver and no display here, so there is nowhere to "
+                       "show the output: add --sink file:out.mp4 (a recording) or --sink "
+                       f"file:out.png (the last frame), or install the driver: {driver_fix()}")
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -191,9 +229,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     try:
         from livecam_train.cli import main as train_main  # noqa: PLC0415
     except ImportError as exc:
-        print(f"livecam: error: training needs the livecam-train package ({exc}); from a "
-              "checkout: pip install torch==2.13.0 && pip install -e training",
-              file=sys.stderr)
+        print(f"livecam: error: training needs the livecam-train package ({exc}), which lives "
+              "in livecam's repository beside the runtime: in a clone of it, pip install "
+              "torch==2.13.0 && pip install -e training", file=sys.stderr)
         return 2
     return train_main(args.train_args or ["--help"])
 
@@ -271,13 +309,19 @@ def _cmd_doctor(probe: bool) -> int:
     return 1 if any(c.status == "fail" for c in checks if c.name != "virtual camera") else 0
 
 
+def entry() -> int:
+    """The `livecam` command: `main` with the native libraries' log lines filtered out."""
+    if not {"-v", "--verbose"} & set(sys.argv[1:]):
+        filter_native_logs()
+    return main()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="livecam: %(message)s", stream=sys.stderr)
+    configure_logging(args.log_level)
     try:
         if args.command == "run":
-            return _cmd_run(args, args.bench_out, 30)
+            return _cmd_run(args, None, 30)
         if args.command == "bench":
             if args.bench_command == "report":
                 return _cmd_report(args)

@@ -81,8 +81,8 @@ def check_models() -> Check:
         for entry in entries.values():
             verify(entry, models_dir() / entry.file)
     except ModelError as exc:
-        return Check("models", "fail", str(exc), "restore models/ from the repository "
-                     "('git checkout -- models') or set LIVECAM_MODELS")
+        return Check("models", "fail", str(exc), "pip install --force-reinstall livecam (a "
+                     "checkout: git checkout -- models), or set LIVECAM_MODELS")
     styles = sorted({f"{e.style} {e.tier}" for e in entries.values()})
     return Check("models", "ok", f"{len(entries)} files, sha256 verified ({', '.join(styles)})")
 
@@ -143,7 +143,19 @@ def check_audio() -> Check:
     return Check("audio", "ok", listing)
 
 
-CHECKS: tuple[Callable[[], Check], ...] = (check_cameras, check_virtual_camera, check_onnxruntime,
+def check_folders() -> Check:
+    from livecam.control.settings import config_path  # noqa: PLC0415
+    from livecam.inference.manifest import models_dir  # noqa: PLC0415
+    from livecam.paths import user_cache_dir, user_data_dir, user_preset_dir  # noqa: PLC0415
+
+    return Check("folders", "ok", "\n".join([
+        f"settings: {config_path()} ({'found' if config_path().is_file() else 'defaults'})",
+        f"presets: {user_preset_dir()}", f"faces and own models: {user_data_dir()}",
+        f"models in use: {models_dir()}", f"cache: {user_cache_dir()}"]))
+
+
+CHECKS: tuple[Callable[[], Check], ...] = (check_folders, check_cameras, check_virtual_camera,
+                                           check_onnxruntime,
                                            check_mediapipe, check_models, check_compute,
                                            check_audio)
 

@@ -1,4 +1,5 @@
-"""The user's livecam.toml: control-server, privacy, recording and hotkey settings.
+"""The user's livecam.toml: the usual stream, control-server, privacy, recording and hotkey
+settings.
 
 The package's `defaults.toml` holds every default; the user's file (in the config folder,
 see `livecam.paths`) overrides any key of it. Unknown keys are errors with a "did you mean".
@@ -12,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from livecam.adapt.ladder import QUALITIES
 from livecam.config_tables import build_settings
 from livecam.control.actions import Action
 from livecam.errors import ConfigError, PresetError
@@ -24,6 +26,22 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CONFIG_FILE = "livecam.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class RunDefaults:
+    """[run]: what a plain `livecam run` starts; each flag given on the command line wins."""
+
+    source: str = "demo"
+    preset: str = "landmarks"
+    sinks: tuple[str, ...] = ()
+    face: str = ""
+    quality: str = "balanced"
+    mic: str = ""
+
+    def __post_init__(self) -> None:
+        if self.quality not in QUALITIES:
+            raise PresetError(f"quality must be {', '.join(QUALITIES)}, got {self.quality!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +103,7 @@ class UserConfig:
     control: ServerSettings = field(default_factory=ServerSettings)
     hotkeys: HotkeySettings = field(default_factory=HotkeySettings)
     path: str = ""
+    run: RunDefaults = field(default_factory=RunDefaults)
 
 
 def config_path() -> Path:
@@ -117,6 +136,6 @@ def load_config(path: Path | None = None) -> UserConfig:
     try:
         return UserConfig(build_settings(ServerSettings, data["control"], f"{where} [control]"),
                           build_settings(HotkeySettings, data["hotkeys"], f"{where} [hotkeys]"),
-                          where)
+                          where, build_settings(RunDefaults, data["run"], f"{where} [run]"))
     except PresetError as exc:
         raise ConfigError(str(exc)) from None

@@ -1,12 +1,14 @@
 """models/manifest.toml: which model files exist, what they are, and their sha256.
 
-The models folder is found in this order: `$LIVECAM_MODELS`, the `models/` folder of a source
-checkout (next to the `livecam` package), `~/.local/share/livecam/models`.
+The models folder is found in this order (`models_dir`): `$LIVECAM_MODELS`, the user's own
+`models/` in livecam's data folder, the `models/` folder of a source checkout, the copy an
+installed wheel carries.
 """
 
 from __future__ import annotations
 
 import hashlib
+import site
 import os
 import sys
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from typing import Any, get_args
 
 from livecam.config_tables import did_you_mean
 from livecam.inference.choices import Tier
+from livecam.paths import user_data_dir
 from livecam.errors import ModelError
 
 if sys.version_info >= (3, 11):
@@ -48,16 +51,16 @@ class ModelEntry:
 
 
 def models_dir() -> Path:
+    """Where the models are: $LIVECAM_MODELS, else the user's own models folder when it holds
+    a manifest, else the ones livecam ships (a checkout's models/, or the wheel's copy)."""
     env = os.environ.get("LIVECAM_MODELS")
     if env:
         return Path(env)
-    checkout = Path(__file__).resolve().parents[2] / "models"
-    if (checkout / MANIFEST).is_file():
-        return checkout
-    installed = Path(sys.prefix) / "share" / "livecam" / "models"   # the wheel's data files
-    if (installed / MANIFEST).is_file():
-        return installed
-    return Path.home() / ".local" / "share" / "livecam" / "models"
+    candidates = [user_data_dir() / "models",
+                  Path(__file__).resolve().parents[2] / "models",          # a checkout
+                  Path(sys.prefix) / "share" / "livecam" / "models",       # a wheel in a venv
+                  Path(site.getuserbase()) / "share" / "livecam" / "models"]   # pip --user
+    return next((c for c in candidates if (c / MANIFEST).is_file()), candidates[1])
 
 
 def sha256_of(path: Path) -> str:
@@ -74,7 +77,8 @@ def load_manifest(folder: Path | None = None) -> dict[str, ModelEntry]:
     path = folder / MANIFEST
     if not path.is_file():
         raise ModelError(f"no model manifest at {path}; set LIVECAM_MODELS to the folder that "
-                         "holds manifest.toml, or reinstall livecam from a full checkout")
+                         "holds manifest.toml, or reinstall livecam (pip install --force-reinstall "
+                         "livecam: the package carries its models)")
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -106,15 +110,19 @@ def find_model(family: str, style: str, tier: str, precision: str | None = None,
     return entry, folder / entry.file
 
 
+_RESTORE = ("restore the models with 'pip install --force-reinstall livecam' (from a checkout: "
+            "'git checkout -- models'), or point LIVECAM_MODELS at a folder of good copies")
+
+
 def verify(entry: ModelEntry, path: Path) -> None:
     """Raise ModelError unless the file exists and its sha256 matches the manifest."""
     if not path.is_file():
         raise ModelError(f"model file missing: {path} (listed in the manifest as "
-                         f"'{entry.name}'); restore it with 'git checkout -- {path.name}'")
+                         f"'{entry.name}'); {_RESTORE}")
     actual = sha256_of(path)
     if actual != entry.sha256:
         raise ModelError(f"model {path} is corrupt: sha256 {actual} but the manifest says "
-                         f"{entry.sha256}; restore it with 'git checkout -- models/{path.name}'")
+                         f"{entry.sha256}; {_RESTORE}")
 
 
 def shipped_tiers() -> tuple[str, ...]:

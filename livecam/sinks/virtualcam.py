@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -26,6 +28,26 @@ def driver_fix(platform: str | None = None) -> str:
     if platform == "darwin":
         return MACOS_FIX
     return LINUX_FIX
+
+
+
+
+def driver_present(platform: str | None = None) -> bool:
+    """Whether a virtual-camera driver looks installed, without opening it. Linux: a
+    v4l2loopback device; Windows and macOS cannot be asked cheaply, so OBS's is assumed."""
+    platform = platform or sys.platform
+    if not platform.startswith("linux"):
+        return True
+    return any((d / "name").is_file() for d in Path("/sys/devices/virtual/video4linux").glob(
+        "video*"))
+
+
+def display_present(platform: str | None = None) -> bool:
+    """Whether a preview window can open (Linux needs an X11 or Wayland display)."""
+    platform = platform or sys.platform
+    if not platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 class VirtualCamSink:
