@@ -27,11 +27,12 @@ from livecam.control.settings import load_config
 from livecam.control.token import load_or_create_token
 from livecam.effects.protocol import Adjustable, Effect, ModelReporting
 from livecam.effects.registry import build_effect
-from livecam.errors import ControlError, PresetError
+from livecam.errors import ControlError, PresetError, SinkError
 from livecam.loop.pipeline import LoopSettings, Pipeline
 from livecam.loop.records import FrameRecord
 from livecam.preset import Preset, available_presets, load_preset
 from livecam.sinks.factory import open_sink
+from livecam.sinks.file import ImageFileSink
 from livecam.sinks.protocol import Sink
 from livecam.sinks.recording import Recording
 from livecam.sources.factory import SourceSpec, open_source
@@ -64,6 +65,7 @@ class RunConfig:
         hotkeys: Listen for global hotkeys.
         switch_every_s: Step to the next preset this often (benchmarks of switching).
         record: Record the output with the microphone's sound to this file from the start.
+        overwrite: Replace output files that exist already (else the next free name).
         audio: The microphone and its passthrough.
     """
 
@@ -84,6 +86,7 @@ class RunConfig:
     hotkeys: bool = False
     switch_every_s: float | None = None
     record: str | None = None
+    overwrite: bool = False
     audio: AudioSettings = field(default_factory=AudioSettings)
 
     def __post_init__(self) -> None:
@@ -106,15 +109,18 @@ class RunResult:
 
 
 @contextlib.contextmanager
-def _stop_on_sigterm(pipeline: Pipeline) -> Iterator[None]:
+def _stop_on_signals(pipeline: Pipeline) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, lambda *_: pipeline.stop())
+    # a clean stop (recordings finalised) on kill, and on closing the terminal (SIGHUP)
+    kinds = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {kind: signal.signal(kind, lambda *_: pipeline.stop()) for kind in kinds}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for kind, handler in previous.items():
+            signal.signal(kind, handler)
 
 
 def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | None = None,
@@ -132,10 +138,12 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
         src = source or open_source(config.source, clock)
         stack.callback(src.close)
         audio = config.audio
-        outs = list(sinks) if sinks is not None else [open_sink(s, audio.enabled)
+        outs = list(sinks) if sinks is not None else [open_sink(s, audio.enabled, config.overwrite)
                                                       for s in config.sinks]
         if config.record:
-            outs.append(Recording(config.record, audio=audio.enabled))
+            outs.append(Recording(config.record, audio=audio.enabled,
+                                  overwrite=config.overwrite))
+        _refuse_writing_the_source(config.source, outs)
         passthrough = DelayedMicrophone(audio) if audio.enabled and audio.mic_out else None
         if passthrough is not None:
             outs.append(passthrough)
@@ -168,7 +176,7 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
         control = _live_control(stack, pipeline, build, config, outs, sound)
         if started is not None:
             started(control)
-        with _stop_on_sigterm(pipeline):
+        with _stop_on_signals(pipeline):
             log.info("running %s through '%s' into %s", src.name, preset.name,
                      ", ".join(s.name for s in outs))
             records = pipeline.run()
@@ -191,6 +199,18 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
     return RunResult(records=rows, captured=pipeline.captured, dropped=pipeline.dropped,
                      repeated=pipeline.repeated, sink_errors=dict(pipeline.sink_errors),
                      bench_path=bench_path, summary=record.get("summary", {}))
+
+
+def _refuse_writing_the_source(source: SourceSpec, outs: Sequence[Sink]) -> None:
+    """An output file that is the input file would destroy it while it is being read."""
+    if source.kind not in ("video", "image"):
+        return
+    read = Path(source.text).expanduser().resolve()
+    for sink in outs:
+        if isinstance(sink, (Recording, ImageFileSink)) and \
+                sink.path.expanduser().resolve() == read:
+            raise SinkError(f"{sink.name} is the source itself, which it would overwrite while "
+                            "reading it; write the output to another file")
 
 
 def _live_control(stack: contextlib.ExitStack, pipeline: Pipeline, build: EffectBuilder,

@@ -23,19 +23,36 @@ from livecam.sources.factory import SourceSpec
 log = logging.getLogger("livecam")
 
 
+SIDE_MIN, SIDE_MAX = 16, 7680     # frame sides a camera or the demo may be asked for
+
+
 def _size(text: str) -> tuple[int, int]:
     try:
         w, h = text.lower().split("x")
-        return int(w), int(h)
+        width, height = int(w), int(h)
     except ValueError:
         raise argparse.ArgumentTypeError(f"size must look like 1280x720, got '{text}'") from None
+    if not (SIDE_MIN <= width <= SIDE_MAX and SIDE_MIN <= height <= SIDE_MAX):
+        raise argparse.ArgumentTypeError(f"width and height must be {SIDE_MIN} to {SIDE_MAX} "
+                                         f"pixels, got {text}")
+    return width, height
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _number(lo: float, hi: float, kind: type = float) -> Any:
+    """An argparse type: a finite number from `lo` to `hi`."""
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, got '{text}'") from None
+        if not (lo <= value <= hi):   # also false for nan
+            raise argparse.ArgumentTypeError(f"must be {lo:g} to {hi:g}, got {text}")
+        return value
+    return parse
+
+
+_positive_int = _number(1, 10**9, int)
+_fps = _number(1, 240)
 
 
 def _add_run_args(p: argparse.ArgumentParser, default_sinks: str) -> None:
@@ -48,7 +65,7 @@ def _add_run_args(p: argparse.ArgumentParser, default_sinks: str) -> None:
                    help=f"output, repeatable: {SINK_FORMS} (default: {default_sinks})")
     p.add_argument("--size", type=_size, default=(1280, 720), help="camera/demo frame size "
                    "WxH (default 1280x720)")
-    p.add_argument("--fps", type=float, default=30.0, help="camera/demo/image fps (default 30)")
+    p.add_argument("--fps", type=_fps, default=30.0, help="camera/demo/image fps (default 30)")
     p.add_argument("--mirror", action="store_true", help="flip the camera image horizontally")
     p.add_argument("--loop", action="store_true", help="restart a video file at its end")
     p.add_argument("--as-fast-as-possible", action="store_true",
@@ -61,7 +78,7 @@ def _add_run_args(p: argparse.ArgumentParser, default_sinks: str) -> None:
     p.add_argument("--no-adapt", dest="adapt", action="store_false",
                    help="keep the preset's resolution instead of adapting it to hold the "
                         "frame rate")
-    p.add_argument("--target-fps", type=float, default=None,
+    p.add_argument("--target-fps", type=_fps, default=None,
                    help="frame rate to hold (default: the source's)")
     p.add_argument("--tier", choices=("auto", *shipped_tiers()), default=None,
                    help="model tier, overriding the preset (auto: from the device profile)")
@@ -70,6 +87,9 @@ def _add_run_args(p: argparse.ArgumentParser, default_sinks: str) -> None:
     p.add_argument("--record", default=None, metavar="PATH",
                    help="record the output with the microphone's sound (.mp4, .mov or .mkv; "
                         "playable even if livecam is killed)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace output files that exist already (default: the next free "
+                        "name, NAME-2.mp4)")
     p.add_argument("--mic", default=None, metavar="DEVICE",
                    help="microphone for recordings and --mic-out, by name or index "
                         "('livecam doctor' lists them; default: the system's; 'off': none)")
@@ -108,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="enrolled face to wear, overriding a face-swap preset")
     run.add_argument("--no-control", dest="control", action="store_false",
                      help="do not serve the control API and web panel")
-    run.add_argument("--control-port", type=int, default=None,
+    run.add_argument("--control-port", type=_number(1024, 65535, int), default=None,
                      help="control API port (default from livecam.toml: 8787)")
     run.add_argument("--no-hotkeys", dest="hotkeys", action="store_false",
                      help="do not listen for global hotkeys")
@@ -119,9 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_args(bench, "null")
     bench.add_argument("--out", default=None, metavar="PATH",
                        help="record path (default bench-runs/<time>.json)")
-    bench.add_argument("--warmup-frames", type=int, default=30,
+    bench.add_argument("--warmup-frames", type=_number(0, 10**6, int), default=30,
                        help="frames left out of the summary (default 30)")
-    bench.add_argument("--switch-every", type=float, default=None, metavar="SECONDS",
+    bench.add_argument("--switch-every", type=_number(0.5, 3600), default=None,
+                       metavar="SECONDS",
                        help="step to the next preset this often (measures switching)")
     bench.add_argument("--face", default=None, metavar="NAME",
                        help="enrolled face to wear, overriding a face-swap preset")
@@ -186,6 +207,7 @@ def _cmd_run(args: argparse.Namespace, bench_out: str | None, warmup: int) -> in
                        control=args.control, control_port=args.control_port,
                        hotkeys=args.hotkeys, switch_every_s=args.switch_every,
                        face=args.face or usual.face or None, record=args.record,
+                       overwrite=args.overwrite,
                        audio=AudioSettings(mic=args.mic if args.mic is not None else usual.mic,
                                            mic_out=args.mic_out))
     result = run(config)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import types
 import typing
 from typing import Any, TypeVar, get_args, get_origin
@@ -30,7 +31,7 @@ def _describe(tp: Any) -> str:
         return f"a list of {_describe(get_args(tp)[0])}s"
     if origin is tuple:
         return f"a list of {len(get_args(tp))} numbers"
-    return {bool: "true or false", int: "an integer", float: "a number",
+    return {bool: "true or false", int: "an integer", float: "a finite number",
             str: "a string"}.get(tp, str(tp))
 
 
@@ -67,8 +68,9 @@ def _coerce(value: Any, tp: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         raise ValueError
-    if tp is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if tp is float:   # a setting is never nan or inf: they pass every comparison check
+        if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and math.isfinite(value):
             return float(value)
         raise ValueError
     if tp is str:

@@ -213,20 +213,23 @@ class LiveControl:
             "dropped": self.pipeline.dropped,
             "switches": self.switches,
             "last_error": self.last_error,
+            "errors": dict(self.pipeline.errors),
+            "fault": self.pipeline.fault,
         }
 
     # loading -----------------------------------------------------------------------------------
     def _load(self, name: str, generation: int) -> None:
         try:
             effect, controller = self._build(name)
-        except LivecamError as exc:
-            log.error("could not switch to '%s' (%s); staying on '%s'", name, exc,
+        except Exception as exc:  # noqa: BLE001 - a broken preset or model file, whatever it is
+            why = str(exc) if isinstance(exc, LivecamError) else f"{type(exc).__name__}: {exc}"
+            log.error("could not switch to '%s' (%s); staying on '%s'", name, why,
                       self.pipeline.preset_name)
             with self._lock:
                 if generation == self._generation:
                     self.switching_to = None
                     self._failed = name
-                    self.last_error = f"could not switch to '{name}': {exc}"
+                    self.last_error = f"could not switch to '{name}': {why}"
             return
         with self._lock:
             superseded = generation != self._generation or self._closed

@@ -153,7 +153,7 @@ class SinkFeed:
             self.opened.set()
         try:
             self._write_all()
-        except SINK_ERRORS as exc:
+        except Exception as exc:  # noqa: BLE001 - a sink's own bug must not reach the others
             self.error = str(exc)
             log.error("%s failed (%s); dropping it, the other outputs keep running",
                       self.sink.name, exc)

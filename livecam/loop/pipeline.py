@@ -112,7 +112,8 @@ class Pipeline:
         self.effect_on = True
         self.captured = 0
         self.repeated = 0
-        self.effect_errors = 0
+        self.errors: dict[str, int] = {}   # failures by part: "effect", "tracker"
+        self.fault: str | None = None      # the last of them, for the displays
         self.sink_errors: dict[str, str] = {}
         self._stop = threading.Event()
         self._capture_slot: LatestSlot[_Work] = LatestSlot(self.settings.live)
@@ -311,7 +312,11 @@ class Pipeline:
                 if not self._output_slot.put(work):
                     break
                 continue
-            faces = self.tracker.track(work.frame)
+            try:
+                faces = self.tracker.track(work.frame)
+            except Exception as exc:  # noqa: BLE001 - whatever it is, the stream goes on
+                faces = []
+                self._fault("tracker", exc)
             tracked_s = self.clock.now_s()
             rec.stages_ms["track"] = (tracked_s - start_s) * 1000.0
             rec.faces = len(faces)
@@ -320,11 +325,9 @@ class Pipeline:
             if self.effect_on:
                 try:
                     image = self.effect.apply(work.frame, faces)
-                except LivecamError as exc:
-                    self.effect_errors += 1
-                    if self.effect_errors == 1:
-                        log.error("effect %s failed (%s); passing the camera image through",
-                                  self.effect.name, exc)
+                except Exception as exc:  # noqa: BLE001 - whatever it is, the stream goes on
+                    image = work.frame.image
+                    self._fault("effect", exc)
             done_s = self.clock.now_s()
             rec.stages_ms["effect"] = (done_s - tracked_s) * 1000.0
             if self.effect_on and self._knob is not None:
@@ -339,6 +342,19 @@ class Pipeline:
             if self._stop.is_set() and self.settings.live:
                 break
         self._output_slot.close()
+
+    def _fault(self, part: str, exc: Exception) -> None:
+        """Count a failure of the tracker or the effect; say it once per kind of error."""
+        self.errors[part] = self.errors.get(part, 0) + 1
+        name = self.effect.name if part == "effect" else "tracking"
+        message = f"{name} failed ({type(exc).__name__}: {exc}); the camera image goes out"
+        if message != self.fault:
+            log.error("%s", message, exc_info=not isinstance(exc, LivecamError))
+        self.fault = message
+
+    @property
+    def effect_errors(self) -> int:
+        return self.errors.get("effect", 0)
 
     def _install(self, effect: Effect, preset: str,
                  controller: ResolutionController | None) -> Effect:
@@ -437,7 +453,8 @@ class Pipeline:
                               fps=self.records.fps(), latency_ms=last.latency_ms if last else 0.0,
                               preset=rec.preset, effect_on=rec.effect_on,
                               faces=rec.faces, privacy=rec.privacy, resolution=rec.resolution,
-                              audio_delay_ms=self.audio_delay() if self.audio_delay else None)
+                              audio_delay_ms=self.audio_delay() if self.audio_delay else None,
+                              fault=self.fault)
             self.latest = out
             with self._sink_lock:
                 feeds = list(self._feeds)

@@ -16,9 +16,10 @@ from livecam.sources.image import IMAGE_SUFFIXES
 SINK_FORMS = "virtualcam[:BACKEND[:DEVICE]], window, file:PATH, null"
 
 
-def open_sink(text: str, audio: bool = False) -> Sink:
+def open_sink(text: str, audio: bool = False, overwrite: bool = False) -> Sink:
     """Build the sink `text` names (it is opened later, once the frame size is known); a
-    video file records the microphone too when `audio`."""
+    video file records the microphone too when `audio`; an existing file is replaced only
+    with `overwrite`."""
     kind, _, rest = text.partition(":")
     if kind == "null" and not rest:
         return NullSink()
@@ -29,6 +30,6 @@ def open_sink(text: str, audio: bool = False) -> Sink:
         return VirtualCamSink(backend or None, device or None)
     if kind == "file" and rest:
         if Path(rest).suffix.lower() in IMAGE_SUFFIXES:
-            return ImageFileSink(rest)
-        return Recording(rest, audio=audio)
+            return ImageFileSink(rest, overwrite)
+        return Recording(rest, audio=audio, overwrite=overwrite)
     raise SinkError(f"unknown sink '{text}'; use one of: {SINK_FORMS}")

@@ -8,6 +8,7 @@ import cv2
 
 from livecam.errors import SinkError
 from livecam.frame import FrameBGR
+from livecam.sinks.naming import free_path
 from livecam.sinks.protocol import OutputFrame
 
 
@@ -16,8 +17,9 @@ class ImageFileSink:
 
     queue = 1
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, overwrite: bool = False) -> None:
         self.path = Path(path)
+        self.overwrite = overwrite
         self.name = f"file:{self.path}"
         self.stop_requested = False
         self._last: FrameBGR | None = None
@@ -26,6 +28,8 @@ class ImageFileSink:
         if not self.path.parent.exists():
             raise SinkError(f"cannot write '{self.path}': folder {self.path.parent} does not "
                             "exist")
+        self.path = free_path(self.path, self.overwrite)
+        self.name = f"file:{self.path}"
 
     def write(self, frame: OutputFrame) -> None:
         self._last = frame.image

@@ -28,6 +28,7 @@ class OutputFrame:
         privacy: The privacy card or a frozen frame is showing.
         resolution: The effect's face crop side, when it has one.
         audio_delay_ms: The delay the microphone passthrough applies, when there is one.
+        fault: The last failure of the tracker or the effect, when there was one.
     """
 
     image: FrameBGR
@@ -41,6 +42,7 @@ class OutputFrame:
     privacy: bool = False
     resolution: int | None = None
     audio_delay_ms: float | None = None
+    fault: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

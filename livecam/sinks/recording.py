@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from livecam.errors import SinkError
 from livecam.loop.priority import lower_priority
+from livecam.sinks.naming import free_path
 from livecam.sinks.protocol import AudioBlock, OutputFrame
 
 log = logging.getLogger("livecam.sinks")
@@ -67,12 +68,14 @@ class Recording:
     Args:
         path: A .mp4, .mov or .mkv file; its folder must exist.
         audio: Add a sound track (silence until, and wherever, no microphone blocks arrive).
+        overwrite: Replace a file already at `path`; otherwise the next free name is used.
     """
 
     queue = RECORDING_QUEUE
 
-    def __init__(self, path: str | Path, audio: bool = True) -> None:
+    def __init__(self, path: str | Path, audio: bool = True, overwrite: bool = False) -> None:
         self.path = Path(path)
+        self.overwrite = overwrite
         self.name = f"file:{self.path}"
         self.stop_requested = False
         self.audio = audio
@@ -101,6 +104,8 @@ class Recording:
         if not self.path.parent.exists():
             raise SinkError(f"cannot record to '{self.path}': folder {self.path.parent} does "
                             "not exist")
+        self.path = free_path(self.path, self.overwrite)
+        self.name = f"file:{self.path}"
         try:
             self._file = open(self.path, "wb")  # noqa: SIM115 - closed in close()
         except OSError as exc:

@@ -1,0 +1,189 @@
+"""Input that is not livecam's own error never kills a stream, a switch or a file: each case
+here failed before its fix."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from livecam.app import RunConfig, run
+from livecam.cli import build_parser
+from livecam.config_tables import build_settings
+from livecam.control.live import LiveControl
+from livecam.effects.passthrough import Passthrough
+from livecam.errors import PresetError, SinkError
+from livecam.loop.pipeline import LoopSettings, Pipeline
+from livecam.sinks.null import NullSink
+from livecam.sinks.recording import Recording
+from livecam.sources.factory import SourceSpec
+from livecam.tracking.settings import TrackingSettings
+
+
+class Frames:
+    name, fps = "frames", 200.0
+
+    def __init__(self, n: int = 20) -> None:
+        self.n, self.reads = n, 0
+
+    def read(self):
+        self.reads += 1
+        if self.reads > self.n:
+            return None
+        time.sleep(0.002)
+        return np.full((24, 32, 3), self.reads, np.uint8)
+
+    def reopen(self):
+        pass
+
+    def close(self):
+        pass
+
+
+class Faceless:
+    def track(self, frame):
+        return []
+
+    def close(self):
+        pass
+
+
+class Keeping(NullSink):
+    def __init__(self) -> None:
+        super().__init__()
+        self.got: list[np.ndarray] = []
+
+    def write(self, frame):
+        super().write(frame)
+        self.got.append(frame.image)
+
+
+def test_an_effect_failing_with_any_exception_sends_the_camera_image_and_goes_on(caplog):
+    class Broken(Passthrough):
+        name = "broken"
+
+        def apply(self, frame, faces):
+            raise np.linalg.LinAlgError("singular matrix")
+
+    sink = Keeping()
+    pipeline = Pipeline(Frames(), Faceless(), Broken(), [sink], LoopSettings(live=False))
+    pipeline.run()
+    assert sink.frames == 20 and pipeline.errors == {"effect": 20}
+    assert int(sink.got[4][0, 0, 0]) == 5   # the camera's own frame
+    assert "LinAlgError: singular matrix" in (pipeline.fault or "")
+    assert caplog.text.count("broken failed") == 1   # said once
+    assert pipeline.latest is not None and pipeline.latest.fault == pipeline.fault
+
+
+def test_a_tracker_failing_leaves_the_frame_faceless_and_the_stream_running():
+    class Crashing:
+        def track(self, frame):
+            raise ValueError("landmarks out of range")
+
+        def close(self):
+            pass
+
+    sink = Keeping()
+    pipeline = Pipeline(Frames(), Crashing(), Passthrough(), [sink], LoopSettings(live=False))
+    pipeline.run()
+    assert sink.frames == 20 and pipeline.errors == {"tracker": 20}
+
+
+def test_a_sink_with_a_bug_of_its_own_is_dropped_and_the_others_go_on():
+    class Buggy(NullSink):
+        name = "buggy"
+
+        def write(self, frame):
+            raise KeyError("oops")
+
+    fine = Keeping()
+    pipeline = Pipeline(Frames(), Faceless(), Passthrough(), [Buggy(), fine],
+                        LoopSettings(live=False))
+    pipeline.run()
+    assert fine.frames == 20 and "buggy" in pipeline.sink_errors
+
+
+def test_a_preset_failing_with_a_foreign_error_is_reported_and_the_switch_ends():
+    pipeline = Pipeline(Frames(200), Faceless(), Passthrough(), [NullSink()],
+                        LoopSettings(live=True))
+
+    def build(name):
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+
+    control = LiveControl(pipeline, ["passthrough", "binary"], build)
+    control.select_preset("binary")
+    deadline = time.monotonic() + 10
+    while control.switching_to is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    control.close()
+    assert control.switching_to is None
+    assert control.last_error and "UnicodeDecodeError" in control.last_error
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_nan_and_infinite_settings_are_refused_by_name(value):
+    with pytest.raises(PresetError, match="beta"):
+        build_settings(TrackingSettings, {"beta": value}, "preset.toml [tracking]")
+
+
+@pytest.mark.parametrize("flags", [["--fps", "0"], ["--fps", "-5"], ["--fps", "nan"],
+                                   ["--size", "0x0"], ["--size", "100000x100000"],
+                                   ["--target-fps", "-1"], ["--target-fps", "nan"],
+                                   ["--control-port", "70000"], ["--control-port", "-5"],
+                                   ["--control-port", "0"]])
+def test_command_line_numbers_out_of_range_are_refused(flags, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        build_parser().parse_args(["run", *flags])
+    assert stopped.value.code == 2
+    assert "must be" in capsys.readouterr().err
+
+
+def test_an_output_that_is_the_source_is_refused_before_anything_is_written(tmp_path):
+    clip = tmp_path / "clip.mp4"
+    sink = Recording(tmp_path / "make.mp4", audio=False)
+    sink.open(64, 48, 30)
+    for i in range(10):
+        from livecam.sinks.protocol import OutputFrame
+        sink.write(OutputFrame(np.full((48, 64, 3), i * 20, np.uint8), i, i / 30))
+    sink.close()
+    sink.path.rename(clip)
+    size = clip.stat().st_size
+    with pytest.raises(SinkError, match="is the source itself"):
+        run(RunConfig(source=SourceSpec(str(clip), realtime=False), preset="passthrough",
+                      sinks=(f"file:{clip}",), max_frames=3))
+    assert clip.stat().st_size == size
+
+
+def test_an_existing_recording_is_kept_and_the_next_free_name_used(tmp_path):
+    taken = tmp_path / "take.mp4"
+    taken.write_bytes(b"an earlier take")
+    result = run(RunConfig(source=SourceSpec("demo", 160, 120, realtime=False),
+                           preset="passthrough", sinks=(f"file:{taken}",), max_frames=3))
+    assert result.sink_errors == {}
+    assert taken.read_bytes() == b"an earlier take"
+    assert (tmp_path / "take-2.mp4").stat().st_size > 0
+
+
+def test_closing_the_terminal_stops_cleanly_and_finalises_the_recording(tmp_path):
+    path = tmp_path / "hup.mkv"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "livecam", "run", "--source", "demo", "--size", "160x120",
+         "--preset", "passthrough", "--sink", "null", "--record", str(path), "--mic", "off",
+         "--no-control", "--no-hotkeys"], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2)
+    child.send_signal(signal.SIGHUP)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert "recording saved" in err
+    import av
+
+    with av.open(str(path)) as box:
+        assert sum(1 for _ in box.decode(video=0)) >= 30
