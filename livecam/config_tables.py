@@ -7,11 +7,26 @@ import difflib
 import math
 import types
 import typing
+from pathlib import Path
 from typing import Any, TypeVar, get_args, get_origin
 
 from livecam.errors import PresetError
 
 T = TypeVar("T")
+
+
+def read_text(path: Path, what: str) -> str:
+    """A settings file's text (a UTF-8 byte-order mark is allowed), or a PresetError saying
+    why it cannot be read: a folder, a broken link, a binary or non-UTF-8 file."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PresetError(f"{path}: the {what} is not a UTF-8 text file; save it as UTF-8 "
+                          "text (or remove it)") from None
+    except IsADirectoryError:
+        raise PresetError(f"{path}: the {what} is a folder, not a file") from None
+    except OSError as exc:
+        raise PresetError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
 
 
 def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:

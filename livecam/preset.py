@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from livecam.config_tables import build_settings, did_you_mean
+from livecam.config_tables import read_text, build_settings, did_you_mean
 from livecam.effects.registry import EFFECT_KINDS, EFFECTS
 from livecam.errors import PresetError
 from livecam.paths import user_preset_dir
@@ -58,7 +58,8 @@ def available_presets(user_dir: Path | None = None) -> dict[str, str]:
     found = {name: str(entry) for name, entry in _builtin_files().items()}
     folder = user_dir if user_dir is not None else user_preset_dir()
     if folder.is_dir():
-        found.update({p.stem: str(p) for p in folder.glob("*.toml")})
+        # a folder or a broken link named *.toml is not a preset
+        found.update({p.stem: str(p) for p in folder.glob("*.toml") if p.is_file()})
     return dict(sorted(found.items()))
 
 
@@ -73,7 +74,7 @@ def load_preset(name_or_path: str, user_dir: Path | None = None) -> Preset:
         path = Path(name_or_path)
         if not path.is_file():
             raise PresetError(f"preset file not found: {path}")
-        return parse_preset(path.stem, path.read_text(encoding="utf-8"), str(path))
+        return parse_preset(path.stem, read_text(path, "preset"), str(path))
     known = available_presets(user_dir)
     if name_or_path not in known:
         raise PresetError(f"unknown preset '{name_or_path}'{did_you_mean(name_or_path, known)}; "
@@ -81,7 +82,7 @@ def load_preset(name_or_path: str, user_dir: Path | None = None) -> Preset:
     where = known[name_or_path]
     user_file = Path(where)
     if user_file.is_file():
-        text = user_file.read_text(encoding="utf-8")
+        text = read_text(user_file, "preset")
     else:
         text = _builtin_files()[name_or_path].read_text(encoding="utf-8")
     return parse_preset(name_or_path, text, where)

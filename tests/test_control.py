@@ -52,7 +52,7 @@ def test_state_is_open_but_every_change_needs_the_token(stream):
                                  headers={"X-Livecam-Token": stream.token})
     assert status == 200 and answer["state"]["effect_on"] is True   # no body: toggled
     status, _ = stream.call("POST", f"/api/effect?token={stream.token}", token=None)
-    assert status == 200 and stream.control.pipeline.effect_on is False
+    assert status == 401   # a token in the address is taken only by the panel's start-up link
     assert (token_path().stat().st_mode & 0o777) == 0o600
 
 
@@ -136,10 +136,12 @@ def test_preview_thumbnails_and_preset_cards(stream):
     status, cards = stream.call("GET", "/api/presets", token=None)
     assert [c["name"] for c in cards] == ["anime", "face-swap", "fairy-tale", "landmarks",
                                           "passthrough"]
-    status, jpeg = stream.call("GET", cards[-1]["thumbnail"], token=None)
+    status, _ = stream.call("GET", cards[-1]["thumbnail"], token=None)
+    assert status == 401   # a thumbnail may show the enrolled face
+    status, jpeg = stream.call("GET", cards[-1]["thumbnail"])
     thumbnail = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert status == 200 and thumbnail.shape == (180, 320, 3) and thumbnail.std() > 10
-    status, answer = stream.call("GET", "/api/presets/nope/thumbnail.jpg", token=None)
+    status, answer = stream.call("GET", "/api/presets/nope/thumbnail.jpg")
     assert status == 404 and "unknown preset" in answer["error"]
     status, page = stream.call("GET", "/", token=None)
     assert status == 200 and b"livecam control" in page
@@ -149,8 +151,9 @@ def test_the_websocket_pushes_live_state_and_needs_the_token(stream):
     import aiohttp
 
     async def listen(token: str) -> list[dict[str, Any]]:
-        url = f"http://127.0.0.1:{stream.port}/api/live?token={token}"
-        async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        url = f"http://127.0.0.1:{stream.port}/api/live"
+        async with aiohttp.ClientSession() as session, session.ws_connect(
+                url, headers={"Authorization": f"Bearer {token}"}) as ws:
             return [await ws.receive_json(timeout=5) for _ in range(3)]
 
     states = asyncio.run(listen(stream.token))
@@ -242,3 +245,45 @@ def test_command_line_overrides_do_not_block_a_switch_to_a_preset_without_them(t
     finally:
         stream.stop()
     assert "error" not in box, box.get("error")
+
+
+def test_pages_from_other_origins_and_malformed_tokens_and_bodies_are_refused(stream):
+    evil = {"Origin": "http://evil.example"}
+    status, answer = stream.call("POST", "/api/effect", {"on": False}, headers=evil)
+    assert status == 403 and "evil.example" in answer["error"]
+    assert stream.control.pipeline.effect_on is True
+    status, _ = stream.call("POST", "/api/effect", {"on": True},
+                            headers={"Origin": f"http://127.0.0.1:{stream.port}"})
+    assert status == 200   # the panel itself
+    odd = "t\u00e9st".encode().decode("latin-1")   # a non-ASCII token
+    status, answer = stream.call("POST", "/api/effect", token=None,
+                                 headers={"X-Livecam-Token": odd})
+    assert status == 401
+    status, answer = stream.call("POST", "/api/privacy", b"[" * 30_000 + b"]" * 30_000)
+    assert status == 400 and "must be JSON" in answer["error"]   # nested past recursion
+
+
+def test_the_panel_link_sets_a_cookie_that_the_preview_and_websocket_accept(stream):
+    import http.cookiejar
+    import urllib.request
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    base = f"http://127.0.0.1:{stream.port}"
+    with opener.open(f"{base}/?token={stream.token}", timeout=10) as page:
+        assert page.status == 200
+    assert [c.name for c in jar] == ["livecam-token"]
+    with opener.open(f"{base}/api/preview.jpg", timeout=10) as preview:
+        assert preview.status == 200 and preview.read()[:2] == b"\xff\xd8"
+
+
+def test_a_loose_token_file_is_tightened(tmp_path):
+    from livecam.control.token import load_or_create_token
+
+    path = tmp_path / "cfg" / "control-token"
+    path.parent.mkdir(mode=0o755)
+    path.write_text("a" * 32 + "\n")
+    path.chmod(0o644)
+    assert load_or_create_token(path) == "a" * 32
+    assert (path.stat().st_mode & 0o777) == 0o600
+    assert (path.parent.stat().st_mode & 0o777) == 0o700

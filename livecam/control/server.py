@@ -1,10 +1,12 @@
 """The local control API (HTTP + WebSocket) and the web panel, on 127.0.0.1 only.
 
 Reading state and presets is open to local callers; everything that changes the stream, the
-preview image and the live WebSocket need the token (header `Authorization: Bearer TOKEN`,
-`X-Livecam-Token: TOKEN`, or `?token=TOKEN`). Requests whose Host is not this machine are
-refused, so a web page cannot reach the API through DNS rebinding. Malformed requests get a
-4xx JSON answer `{"error": "..."}`; nothing a client sends can stop the stream.
+preview image, the thumbnails and the live WebSocket need the token (header `Authorization:
+Bearer TOKEN` or `X-Livecam-Token: TOKEN`, or the panel's cookie, which opening the panel with
+`?token=TOKEN` sets). Requests whose Host is not this machine are refused, so a web page cannot
+reach the API through DNS rebinding, and so are requests sent by a page from any other origin.
+Malformed requests get a 4xx JSON answer `{"error": "..."}`; nothing a client sends can stop
+the stream.
 
     GET  /                       the control panel (open it with ?token=TOKEN)
     GET  /api/state              preset, effect, privacy, recording, fps, latency, faces, ...
@@ -55,6 +57,9 @@ class BadRequest(Exception):
     """A client mistake, answered with 400 and its message."""
 
 
+COOKIE = "livecam-token"
+
+
 def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
@@ -72,7 +77,7 @@ async def _body(request: web.Request, allowed: dict[str, type]) -> dict[str, Any
         return {}
     try:
         data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise BadRequest("the body must be JSON, e.g. {\"on\": true}") from None
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object, e.g. {\"on\": true}")
@@ -181,17 +186,33 @@ class ControlServer:
         return app
 
     NEEDS_TOKEN = ("/api/preview.jpg", "/api/live")
+    LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+    def _needs_token(self, request: web.Request) -> bool:
+        # the preview, the live state and the thumbnails (one shows the enrolled face) too
+        return (request.method != "GET" or request.path in self.NEEDS_TOKEN
+                or request.path.endswith("/thumbnail.jpg"))
+
+    def _given_token(self, request: web.Request) -> str | None:
+        """From a header, or the panel's cookie; in the address only when the panel itself
+        is opened (its start-up link), which then sets the cookie."""
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            return auth[7:].strip()
+        return request.headers.get("X-Livecam-Token") or request.cookies.get(COOKIE)
 
     @web.middleware
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         host = request.host.rsplit(":", 1)[0] if request.host else ""
-        if host not in ("127.0.0.1", "localhost", "[::1]"):
+        if host not in self.LOCAL_HOSTS:
             return _error(403, f"this API answers on 127.0.0.1 only, not on host '{host}'")
-        if request.method != "GET" or request.path in self.NEEDS_TOKEN:
-            given = request.query.get("token") or request.headers.get("X-Livecam-Token")
-            auth = request.headers.get("Authorization", "")
-            if auth.startswith("Bearer "):
-                given = auth[7:].strip()
+        origin = request.headers.get("Origin")
+        if origin is not None and origin.rsplit(":", 1)[0] not in (
+                f"http://{h}" for h in self.LOCAL_HOSTS):
+            return _error(403, f"requests from pages of '{origin}' are refused: only livecam's "
+                               "own panel may drive the stream")
+        if self._needs_token(request):
+            given = self._given_token(request)
             if not token_matches(given, self.token):
                 what = "a wrong token" if given else "no token"
                 return _error(401, f"{what}: send the token from livecam's start-up line as "
@@ -217,10 +238,16 @@ class ControlServer:
     async def _panel_file(self, request: web.Request) -> web.Response:
         name = request.match_info.get("file", "index.html")
         body = resources.files("livecam.control").joinpath("panel", name).read_bytes()
-        return web.Response(body=body, content_type=PANEL_FILES[name],
-                            headers={"Cache-Control": "no-store",
-                                     "Content-Security-Policy": "default-src 'self'; "
-                                     "img-src 'self' data: blob:; connect-src 'self' ws:"})
+        response = web.Response(body=body, content_type=PANEL_FILES[name],
+                                headers={"Cache-Control": "no-store",
+                                         "Content-Security-Policy": "default-src 'self'; "
+                                         "img-src 'self' data: blob:; connect-src 'self' ws:"})
+        given = request.query.get("token")
+        if name == "index.html" and token_matches(given, self.token):
+            # the start-up link's token becomes a cookie only this panel's requests carry
+            response.set_cookie(COOKIE, self.token, httponly=True, samesite="Strict",
+                                path="/")
+        return response
 
     async def _state(self, request: web.Request) -> web.Response:
         return web.json_response(self.control.state())

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from livecam.adapt.ladder import QUALITIES
-from livecam.config_tables import build_settings
+from livecam.config_tables import build_settings, read_text
 from livecam.control.actions import Action
 from livecam.errors import ConfigError, PresetError
 from livecam.loop.privacy import PRIVACY_MODES
@@ -125,7 +125,11 @@ def load_config(path: Path | None = None) -> UserConfig:
     where = "(defaults)"
     if path.is_file():
         where = str(path)
-        user = _parse(path.read_text(encoding="utf-8"), where)
+        try:
+            text = read_text(path, "settings file")
+        except PresetError as exc:
+            raise ConfigError(str(exc)) from None
+        user = _parse(text, where)
         for section, table in user.items():
             if section not in data:
                 raise ConfigError(f"{where}: unknown section [{section}] (allowed: "

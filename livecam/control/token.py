@@ -19,16 +19,26 @@ def token_path() -> Path:
 def load_or_create_token(path: Path | None = None) -> str:
     """The stored token, or a new one written with mode 0600."""
     path = path or token_path()
-    if path.is_file():
-        token = path.read_text(encoding="utf-8").strip()
-        if len(token) >= 16:
-            return token
     path.parent.mkdir(parents=True, exist_ok=True)
+    _owner_only(path.parent, 0o700)
+    if path.is_file():
+        _owner_only(path, 0o600)   # an older or copied file may be readable by others
+        try:
+            token = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            token = ""
+        if len(token) >= 16 and token.isascii() and token.isprintable():
+            return token
     token = secrets.token_urlsafe(24)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(token + "\n")
     return token
+
+
+def _owner_only(path: Path, mode: int) -> None:
+    if os.name == "posix" and (path.stat().st_mode & 0o777) != mode:
+        os.chmod(path, mode)
 
 
 def token_matches(given: str | None, token: str) -> bool:

@@ -150,12 +150,24 @@ def _cache_path() -> Path:
 def _read_cache(machine: dict[str, Any]) -> dict[str, Any]:
     path = _cache_path()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        data = None
     if not isinstance(data, dict) or data.get("machine") != machine:
         return {}   # another machine, onnxruntime or provider set: measure again
+    if not _well_formed(data):
+        log.warning("the device profile %s is damaged; measuring again", path)
+        return {}
     return data
+
+
+def _well_formed(data: dict[str, Any]) -> bool:
+    """The cache as this module writes it; anything else is discarded and rebuilt."""
+    providers, timings = data.get("providers"), data.get("timings", {})
+    return (isinstance(providers, list) and all(isinstance(p, str) for p in providers)
+            and isinstance(data.get("unusable", {}), dict) and isinstance(timings, dict)
+            and all(isinstance(k, str) and isinstance(v, (int, float))
+                    and not isinstance(v, bool) for k, v in timings.items()))
 
 
 def load_profile(family: str, style: str, *, refresh: bool = False,

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
-from livecam.config_tables import did_you_mean
+from livecam.config_tables import did_you_mean, read_text
 from livecam.inference.choices import Tier
 from livecam.paths import user_data_dir
-from livecam.errors import ModelError
+from livecam.errors import ModelError, PresetError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -80,9 +80,11 @@ def load_manifest(folder: Path | None = None) -> dict[str, ModelEntry]:
                          "holds manifest.toml, or reinstall livecam (pip install --force-reinstall "
                          "livecam: the package carries its models)")
     try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = tomllib.loads(read_text(path, "model manifest"))
     except tomllib.TOMLDecodeError as exc:
         raise ModelError(f"{path}: not valid TOML: {exc}") from None
+    except PresetError as exc:
+        raise ModelError(str(exc)) from None
     entries = {}
     for name, table in data.get("model", {}).items():
         try:

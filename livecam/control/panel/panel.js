@@ -115,7 +115,7 @@ function drawChart() {
 }
 
 function connect() {
-  const ws = new WebSocket(`ws://${location.host}/api/live?token=${encodeURIComponent(token)}`);
+  const ws = new WebSocket(`ws://${location.host}/api/live`);   // the panel's cookie
   ws.onopen = () => { $("connection").textContent = "live"; $("connection").className = "pill on"; };
   ws.onmessage = (event) => {
     const s = JSON.parse(event.data);
@@ -133,7 +133,7 @@ function connect() {
 
 function refreshPreview() {
   const img = $("preview");
-  img.src = "/api/preview.jpg?token=" + encodeURIComponent(token) + "&t=" + Date.now();
+  img.src = "/api/preview.jpg?t=" + Date.now();
 }
 
 document.querySelectorAll(".toggle").forEach((button) =>
