@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -186,3 +187,108 @@ def test_closing_the_terminal_stops_cleanly_and_finalises_the_recording(tmp_path
 
     with av.open(str(path)) as box:
         assert sum(1 for _ in box.decode(video=0)) >= 30
+
+
+def test_odd_files_in_the_presets_folder_are_refused_one_by_one(tmp_path):
+    from livecam.preset import available_presets, load_preset
+
+    folder = tmp_path / "presets"
+    folder.mkdir()
+    (folder / "binary.toml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
+    (folder / "folder.toml").mkdir()
+    (folder / "dangling.toml").symlink_to(tmp_path / "nowhere.toml")
+    (folder / "bom.toml").write_bytes('\ufeffeffect = "passthrough"\n'.encode())
+    known = available_presets(folder)
+    assert "folder" not in known and "dangling" not in known
+    assert load_preset("bom", folder).effect == "passthrough"
+    with pytest.raises(PresetError, match="not a UTF-8 text file"):
+        load_preset("binary", folder)
+    assert load_preset("landmarks", folder).effect == "landmarks"   # the others still load
+
+
+def test_a_binary_livecam_toml_is_a_clear_error(tmp_path):
+    from livecam.control.settings import load_config
+    from livecam.errors import ConfigError
+
+    path = tmp_path / "livecam.toml"
+    path.write_bytes(b"\xff\xfe\x00[control]")
+    with pytest.raises(ConfigError, match="not a UTF-8 text file"):
+        load_config(path)
+
+
+@pytest.mark.parametrize("text", ['{"machine": MACHINE, "providers": "cpu"}', "\udcff"])
+def test_a_damaged_device_profile_is_measured_again(text, monkeypatch):
+    import json
+
+    from livecam.inference import device_profile
+
+    machine = device_profile.fingerprint()
+    path = device_profile._cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if text.startswith("{"):
+        path.write_text(text.replace("MACHINE", json.dumps(machine)))
+    else:
+        path.write_bytes(b"\xff\xfe garbage")
+    assert device_profile._read_cache(machine) == {}
+
+
+def test_a_zero_byte_photo_is_refused_by_itself(tmp_path):
+    import cv2
+
+    from livecam.errors import SourceError
+    from livecam.sources.image import read_image
+    from livecam.swap.enroll import enroll
+
+    empty = tmp_path / "zero.jpg"
+    empty.write_bytes(b"")
+    with pytest.raises(SourceError, match="empty"):
+        read_image(empty)
+    good = tmp_path / "nasa.jpg"
+    demo = cv2.imread(str(Path(__file__).parents[1] / "livecam" / "assets" / "demo_face.jpg"))
+    cv2.imwrite(str(good), cv2.resize(demo, None, fx=2, fy=2))
+    face, verdicts = enroll([good, empty], "nasa")
+    assert face is not None
+    assert "empty" in next(v.reason for v in verdicts if v.photo.endswith("zero.jpg"))
+
+
+def _models_copy(tmp_path, monkeypatch):
+    import shutil
+
+    folder = tmp_path / "models"
+    shutil.copytree(Path(__file__).parents[1] / "models", folder)
+    monkeypatch.setenv("LIVECAM_MODELS", str(folder))
+    return folder
+
+
+def test_a_corrupt_variant_gives_way_to_the_others_and_says_so(tmp_path, monkeypatch, caplog):
+    from livecam.inference.device_profile import choose
+
+    folder = _models_copy(tmp_path, monkeypatch)
+    damaged = folder / "stylizer-fairy-tale-S-int8.onnx"
+    damaged.write_bytes(damaged.read_bytes()[:1000])
+    medium = choose("stylizer", "fairy-tale", tier="M")    # cold cache, another tier
+    assert medium.entry.tier == "M"
+    small = choose("stylizer", "fairy-tale", tier="S")
+    assert small.entry.name != "stylizer-fairy-tale-S-int8"
+    assert "stylizer-fairy-tale-S-int8 is unusable" in caplog.text
+
+
+def test_a_file_that_matches_its_checksum_but_is_not_onnx_is_skipped(tmp_path, monkeypatch,
+                                                                     caplog):
+    import re
+
+    from livecam.inference.device_profile import choose
+    from livecam.inference.manifest import sha256_of
+
+    folder = _models_copy(tmp_path, monkeypatch)
+    bogus = folder / "stylizer-fairy-tale-S-int8.onnx"
+    bogus.write_bytes(b"not a model at all" * 100)
+    manifest = folder / "manifest.toml"
+    text = manifest.read_text()
+    block = text.index("[model.stylizer-fairy-tale-S-int8]")
+    end = text.index("[model.", block + 1)
+    fixed = re.sub(r'sha256 = "[0-9a-f]+"', f'sha256 = "{sha256_of(bogus)}"', text[block:end])
+    manifest.write_text(text[:block] + fixed + text[end:])
+    chosen = choose("stylizer", "fairy-tale", tier="S", precision="auto")
+    assert chosen.entry.name != "stylizer-fairy-tale-S-int8"
+    assert "stylizer-fairy-tale-S-int8 is unusable" in caplog.text

@@ -147,6 +147,18 @@ def _cache_path() -> Path:
     return user_cache_dir() / PROFILE_FILE
 
 
+def _first_intact(entries: list[ModelEntry], folder: Path) -> ModelEntry:
+    """The first of `entries` whose file is there and matches its checksum."""
+    errors = []
+    for entry in entries:
+        try:
+            verify(entry, folder / entry.file)
+            return entry
+        except ModelError as exc:
+            errors.append(str(exc))
+    raise ModelError("; ".join(errors) or "no float32 variant in the manifest")
+
+
 def _read_cache(machine: dict[str, Any]) -> dict[str, Any]:
     path = _cache_path()
     try:
@@ -185,8 +197,7 @@ def load_profile(family: str, style: str, *, refresh: bool = False,
     if "providers" in cache:
         usable, unusable = list(cache["providers"]), dict(cache.get("unusable", {}))
     else:
-        probe = next(e for e in entries if e.precision == "float32")
-        verify(probe, folder / probe.file)
+        probe = _first_intact([e for e in entries if e.precision == "float32"], folder)
         usable, unusable = _usable(folder / probe.file, ort.get_available_providers())
     measured: dict[str, float] = dict(cache.get("timings", {}))
     timings, fresh = [], 0
@@ -196,8 +207,13 @@ def load_profile(family: str, style: str, *, refresh: bool = False,
                 continue   # float16 is for GPU providers; the CPU provider casts around it
             key = f"{entry.sha256}:{provider}:{PROBE_SIDE}"
             if key not in measured:
-                verify(entry, folder / entry.file)
-                measured[key] = _measure_ms(folder / entry.file, provider)
+                try:
+                    verify(entry, folder / entry.file)
+                    measured[key] = _measure_ms(folder / entry.file, provider)
+                except Exception as exc:  # noqa: BLE001 - corrupt, or not ONNX at all
+                    log.warning("%s is unusable (%s); the other variants are used instead",
+                                entry.name, exc)
+                    break
                 fresh += 1
             timings.append(Timing(entry.name, entry.tier, entry.precision, provider,
                                   measured[key]))
@@ -235,6 +251,22 @@ def choose(family: str, style: str, *, tier: str = "auto", precision: str = "aut
         raise ModelError(f"no {style} model matches tier={tier} precision={precision} "
                          f"provider={provider}; measured here: {', '.join(known)}")
     entries = load_manifest(folder)
+    while True:   # a variant found damaged now gives way to the next best
+        best, reason = _pick(candidates, entries, target_fps)
+        entry = entries[best.model]
+        try:
+            verify(entry, folder / entry.file)
+        except ModelError as exc:
+            candidates = [t for t in candidates if t.model != best.model]
+            if not candidates:
+                raise
+            log.warning("%s; using the next best variant", exc)
+            continue
+        return ComputeChoice(entry, folder / entry.file, best.provider, best.ms, reason)
+
+
+def _pick(candidates: list[Timing], entries: dict[str, ModelEntry], target_fps: float
+          ) -> tuple[Timing, str]:
     # per tier and provider: its fastest variant within 1 dB of its best, float32 unless another
     # precision is clearly faster
     groups: dict[tuple[str, str], list[Timing]] = {}
@@ -262,5 +294,4 @@ def choose(family: str, style: str, *, tier: str = "auto", precision: str = "aut
     else:
         best = min(quickest, key=lambda t: t.ms)
         reason = f"fastest; none fits {budget_ms:.1f} ms at {PROBE_SIDE}²"
-    entry = entries[best.model]
-    return ComputeChoice(entry, folder / entry.file, best.provider, best.ms, reason)
+    return best, reason

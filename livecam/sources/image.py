@@ -20,8 +20,17 @@ def read_image(path: str | Path) -> FrameBGR:
     path = Path(path)
     if not path.is_file():
         raise SourceError(f"image file not found: {path}")
-    data = np.fromfile(str(path), dtype=np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError as exc:
+        raise SourceError(f"cannot read image {path}: {exc.strerror or exc}") from None
+    if data.size == 0:
+        raise SourceError(f"image {path} is empty (0 bytes): the file is damaged or was not "
+                          "fully copied")
+    try:
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    except cv2.error:
+        image = None
     if image is None:
         raise SourceError(f"cannot decode image {path}: not a JPEG/PNG/BMP/WebP/TIFF file or "
                           "the file is damaged")
