@@ -42,5 +42,8 @@ def _owner_only(path: Path, mode: int) -> None:
 
 
 def token_matches(given: str | None, token: str) -> bool:
-    """Constant-time comparison, so the token cannot be guessed a character at a time."""
-    return given is not None and hmac.compare_digest(given.encode(), token.encode())
+    """Constant-time comparison, so the token cannot be guessed a character at a time; a
+    token with characters no real one has (non-ASCII, undecodable) simply does not match."""
+    if given is None or not given.isascii():
+        return False
+    return hmac.compare_digest(given.encode("ascii"), token.encode("ascii"))
