@@ -19,6 +19,7 @@ import pytest
 av = pytest.importorskip("av", reason="recordings need PyAV")
 
 from fake_sound import FakeSound, clicks, onsets  # noqa: E402
+from fakes import FakeSource, NoFaces  # noqa: E402
 
 from livecam.adapt.controller import ControllerSettings, ResolutionController  # noqa: E402
 from livecam.adapt.ladder import QUALITY_BOUNDS, build_ladder  # noqa: E402
@@ -33,7 +34,7 @@ from livecam.sinks.recording import Recording  # noqa: E402
 FPS = 30.0
 
 
-class FlashingSource:
+class FlashingSource(FakeSource):
     """A camera at 30 fps, black with a white frame every `every` frames; keeps when each
     flash was captured."""
 
@@ -56,20 +57,6 @@ class FlashingSource:
         if flash:
             self.flashes.append(time.monotonic())
         return np.full((72, 128, 3), 255 if flash else 0, np.uint8)
-
-    def reopen(self):
-        pass
-
-    def close(self):
-        pass
-
-
-class NoFaces:
-    def track(self, frame):
-        return []
-
-    def close(self):
-        pass
 
 
 class CostlyWhenLarge(Passthrough):

@@ -8,41 +8,13 @@ import time
 
 import numpy as np
 
+from fakes import CountingSource, NoFaces
+
 from livecam.effects.passthrough import Passthrough
 from livecam.errors import SinkError
 from livecam.loop.pipeline import LoopSettings, Pipeline
 from livecam.sinks.null import NullSink
 from livecam.sinks.protocol import AudioBlock, AudioSink, OutputFrame, Sink
-
-
-class Source:
-    """200 frames a second, each one's index in its pixels."""
-
-    name, fps = "counting", 200.0
-
-    def __init__(self, frames: int) -> None:
-        self.frames, self.reads = frames, 0
-
-    def read(self):
-        self.reads += 1
-        if self.reads > self.frames:
-            return None
-        time.sleep(1 / self.fps)
-        return np.full((24, 32, 3), self.reads % 250, np.uint8)
-
-    def reopen(self):
-        pass
-
-    def close(self):
-        pass
-
-
-class NoFaces:
-    def track(self, frame):
-        return []
-
-    def close(self):
-        pass
 
 
 class Keeping(NullSink):
@@ -75,7 +47,7 @@ class Listening(Keeping):
 
 
 def _run(sinks: list[Sink], frames: int = 60, live: bool = True) -> Pipeline:
-    pipeline = Pipeline(Source(frames), NoFaces(), Passthrough(), sinks,
+    pipeline = Pipeline(CountingSource(frames), NoFaces(), Passthrough(), sinks,
                         LoopSettings(live=live))
     pipeline.run()
     return pipeline
@@ -121,7 +93,7 @@ def test_a_sink_failing_mid_run_leaves_the_others_going():
 def test_audio_blocks_reach_only_the_sinks_that_take_sound_in_order():
     listening, deaf = Listening(), Keeping("deaf")
     assert isinstance(listening, AudioSink) and not isinstance(deaf, AudioSink)
-    pipeline = Pipeline(Source(40), NoFaces(), Passthrough(), [listening, deaf],
+    pipeline = Pipeline(CountingSource(40), NoFaces(), Passthrough(), [listening, deaf],
                         LoopSettings(live=True))
 
     def microphone():

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fakes import CountingSource, NoFaces
+
 from livecam.app import RunConfig, run
 from livecam.cli import build_parser
 from livecam.config_tables import build_settings
@@ -23,34 +25,6 @@ from livecam.sinks.null import NullSink
 from livecam.sinks.recording import Recording
 from livecam.sources.factory import SourceSpec
 from livecam.tracking.settings import TrackingSettings
-
-
-class Frames:
-    name, fps = "frames", 200.0
-
-    def __init__(self, n: int = 20) -> None:
-        self.n, self.reads = n, 0
-
-    def read(self):
-        self.reads += 1
-        if self.reads > self.n:
-            return None
-        time.sleep(0.002)
-        return np.full((24, 32, 3), self.reads, np.uint8)
-
-    def reopen(self):
-        pass
-
-    def close(self):
-        pass
-
-
-class Faceless:
-    def track(self, frame):
-        return []
-
-    def close(self):
-        pass
 
 
 class Keeping(NullSink):
@@ -71,7 +45,7 @@ def test_an_effect_failing_with_any_exception_sends_the_camera_image_and_goes_on
             raise np.linalg.LinAlgError("singular matrix")
 
     sink = Keeping()
-    pipeline = Pipeline(Frames(), Faceless(), Broken(), [sink], LoopSettings(live=False))
+    pipeline = Pipeline(CountingSource(20), NoFaces(), Broken(), [sink], LoopSettings(live=False))
     pipeline.run()
     assert sink.frames == 20 and pipeline.errors == {"effect": 20}
     assert int(sink.got[4][0, 0, 0]) == 5   # the camera's own frame
@@ -89,7 +63,8 @@ def test_a_tracker_failing_leaves_the_frame_faceless_and_the_stream_running():
             pass
 
     sink = Keeping()
-    pipeline = Pipeline(Frames(), Crashing(), Passthrough(), [sink], LoopSettings(live=False))
+    pipeline = Pipeline(CountingSource(20), Crashing(), Passthrough(), [sink],
+                        LoopSettings(live=False))
     pipeline.run()
     assert sink.frames == 20 and pipeline.errors == {"tracker": 20}
 
@@ -102,14 +77,14 @@ def test_a_sink_with_a_bug_of_its_own_is_dropped_and_the_others_go_on():
             raise KeyError("oops")
 
     fine = Keeping()
-    pipeline = Pipeline(Frames(), Faceless(), Passthrough(), [Buggy(), fine],
+    pipeline = Pipeline(CountingSource(20), NoFaces(), Passthrough(), [Buggy(), fine],
                         LoopSettings(live=False))
     pipeline.run()
     assert fine.frames == 20 and "buggy" in pipeline.sink_errors
 
 
 def test_a_preset_failing_with_a_foreign_error_is_reported_and_the_switch_ends():
-    pipeline = Pipeline(Frames(200), Faceless(), Passthrough(), [NullSink()],
+    pipeline = Pipeline(CountingSource(200), NoFaces(), Passthrough(), [NullSink()],
                         LoopSettings(live=True))
 
     def build(name):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+import logging
+from typing import Any, Literal
 
 from livecam.errors import LivecamError
 
+log = logging.getLogger("livecam.audio")
 Direction = Literal["input", "output"]
 
 
@@ -58,3 +60,12 @@ def find_device(wanted: str, direction: Direction) -> Device:
         names = ", ".join(f"{d.index}: {d.name}" for d in devices)
         raise LivecamError(f"no audio {direction} device matches '{wanted}'; there are: {names}")
     return match[0]
+
+
+def close_stream(stream: Any) -> None:
+    """Stop and close a PortAudio stream, even one whose device has vanished."""
+    try:
+        stream.stop()
+        stream.close()
+    except Exception as exc:  # noqa: BLE001 - PortAudio's errors for a device that is gone
+        log.debug("closing a sound stream: %s", exc)

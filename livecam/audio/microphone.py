@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from livecam.audio.devices import find_device
+from livecam.audio.devices import close_stream, find_device
 from livecam.audio.settings import AudioSettings
 from livecam.clock import Clock, MonotonicClock
 from livecam.errors import LivecamError
@@ -104,7 +104,7 @@ class Microphone:
                         warned = True
                         break
             finally:
-                _close_quietly(stream)
+                close_stream(stream)
         self.status = "closed"
 
     def _open(self) -> Any:
@@ -130,12 +130,4 @@ class Microphone:
             self.rate = rate
             return stream
         raise LivecamError(f"cannot open '{device.name}' ({error})")
-
-
-def _close_quietly(stream: Any) -> None:
-    try:
-        stream.stop()
-        stream.close()
-    except Exception as exc:  # noqa: BLE001 - a stream whose device vanished
-        log.debug("closing the microphone stream: %s", exc)
 

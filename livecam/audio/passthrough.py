@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from livecam.audio.devices import find_device
+from livecam.audio.devices import close_stream, find_device
 from livecam.audio.settings import AudioSettings
 from livecam.clock import Clock, MonotonicClock
 from livecam.errors import LivecamError, SinkError
@@ -106,7 +106,7 @@ class DelayedMicrophone:
             return
         self._tried_s = now
         old, self._stream = self._stream, None
-        _close_quietly(old)
+        close_stream(old)
         try:
             self._start_stream()
             log.info("microphone passthrough is back")
@@ -176,12 +176,5 @@ class DelayedMicrophone:
     def close(self) -> None:
         stream, self._stream = self._stream, None
         if stream is not None:
-            _close_quietly(stream)
+            close_stream(stream)
 
-
-def _close_quietly(stream: Any) -> None:
-    try:
-        stream.stop()
-        stream.close()
-    except Exception as exc:  # noqa: BLE001 - a stream whose device vanished
-        log.debug("closing the passthrough stream: %s", exc)
