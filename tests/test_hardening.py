@@ -267,3 +267,38 @@ def test_a_file_that_matches_its_checksum_but_is_not_onnx_is_skipped(tmp_path, m
     chosen = choose("stylizer", "fairy-tale", tier="S", precision="auto")
     assert chosen.entry.name != "stylizer-fairy-tale-S-int8"
     assert "stylizer-fairy-tale-S-int8 is unusable" in caplog.text
+
+
+@pytest.mark.parametrize(("scale", "verdict"), [(0.8, "only 80 px across"), (1.6, "usable")])
+def test_a_small_face_in_a_wide_photo_is_found_and_judged_by_its_size(tmp_path, scale, verdict):
+    import cv2
+
+    from livecam.swap.enroll import examine
+
+    demo = cv2.imread(str(Path(__file__).parents[1] / "livecam" / "assets" / "demo_face.jpg"))
+    face = cv2.resize(demo, None, fx=scale, fy=scale)
+    photo = np.full((1080, 1920, 3), (90, 120, 100), np.uint8)   # a 1080p shot, face small
+    photo[50:50 + face.shape[0], 300:300 + face.shape[1]] = face
+    path = tmp_path / "wide.jpg"
+    cv2.imwrite(str(path), photo)
+    assert verdict in examine(path, "nasa").reason
+
+
+def test_a_colour_face_on_a_grey_backdrop_is_not_called_black_and_white(tmp_path):
+    import cv2
+
+    from livecam.swap.enroll import _detect, examine
+
+    demo = cv2.imread(str(Path(__file__).parents[1] / "livecam" / "assets" / "demo_face.jpg"))
+    photo = np.full((1600, 1600, 3), 128, np.uint8)
+    photo[100:1380, 100:1380] = cv2.resize(demo, None, fx=2.5, fy=2.5)
+    (marks,) = _detect(photo)
+    skin = np.zeros(photo.shape[:2], np.uint8)
+    cv2.fillConvexPoly(skin, cv2.convexHull(marks[:, :2].astype(np.int32)), 1)
+    grey = cv2.cvtColor(cv2.cvtColor(photo, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    studio = np.where(skin[..., None] > 0, photo, grey)   # colour only in the face
+    path = tmp_path / "studio.jpg"
+    cv2.imwrite(str(path), studio)
+    assert "usable" in examine(path, "nasa").reason
+    cv2.imwrite(str(tmp_path / "grey.jpg"), grey)
+    assert "black-and-white" in examine(tmp_path / "grey.jpg", "nasa").reason

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 from collections.abc import Sequence
 
@@ -22,6 +23,8 @@ SIDE = 256               # stored crop side: the swap's working resolution
 MAX_SIDE_PX = 12000      # larger is refused (a scan or a panorama, not a portrait)
 WORK_SIDE_PX = 2048      # photos are shrunk to this before detection
 MIN_FACE_PX = 120        # smaller faces give a blurry swap
+SMALL_FACE_MARGIN = 2.2  # a small face's crop, in face-box sides
+SMALL_FACE_SIDE = 512    # the side it is enlarged to for the mesh
 MAX_YAW_DEG, MAX_PITCH_DEG = 25.0, 25.0
 EYES_SHUT = 0.12
 
@@ -42,14 +45,65 @@ def _is_grayscale(image: FrameBGR) -> bool:
 
 
 def _detect(image: FrameBGR) -> list[Points]:
+    """Every face's mesh, left to right. The mesh's own detector finds only faces that fill a
+    good part of the picture, so when it finds none, the full-range detector looks for small
+    ones and the mesh is read on an enlarged crop around each."""
     mp = _import_mediapipe()
     with mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=8,
                                          refine_landmarks=True,
                                          min_detection_confidence=0.5) as mesh:
-        result = mesh.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
-    h, w = image.shape[:2]
-    faces = [_to_points(f, w, h) for f in (result.multi_face_landmarks or [])]
+        faces = _meshes(mesh, image)
+        if not faces:
+            faces = _small_faces(mp, mesh, image)
     return sorted(faces, key=lambda p: float(p[:, 0].mean()))   # left to right
+
+
+def _meshes(mesh: Any, image: FrameBGR) -> list[Points]:
+    result = mesh.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    h, w = image.shape[:2]
+    return [_to_points(f, w, h) for f in (result.multi_face_landmarks or [])]
+
+
+def _small_faces(mp: Any, mesh: Any, image: FrameBGR) -> list[Points]:
+    faces: list[Points] = []
+    for cx, cy, side in _face_boxes(mp, image):
+        x0, y0 = int(cx - side / 2), int(cy - side / 2)
+        crop = cv2.copyMakeBorder(image, side, side, side, side, cv2.BORDER_REPLICATE)[
+            y0 + side:y0 + 2 * side, x0 + side:x0 + 2 * side]
+        scale = SMALL_FACE_SIDE / max(side, 1)
+        big = cv2.resize(crop, (SMALL_FACE_SIDE, SMALL_FACE_SIDE),
+                         interpolation=cv2.INTER_CUBIC)
+        for points in _meshes(mesh, big)[:1]:
+            moved = points.copy()
+            moved[:, :2] = points[:, :2] / scale + (x0, y0)
+            moved[:, 2] = points[:, 2] / scale
+            faces.append(moved)
+    return faces
+
+
+def _face_boxes(mp: Any, image: FrameBGR) -> list[tuple[float, float, int]]:
+    """Centre and crop side of each face the full-range detector finds, on the whole picture
+    and, since it looks at a small copy, on overlapping tiles of half its short side."""
+    h, w = image.shape[:2]
+    tile = max(min(h, w) // 2, 256)
+    step = tile // 2
+    views = [(0, 0, w, h)] + [(x, y, min(tile, w - x), min(tile, h - y))
+                              for y in range(0, max(h - step, 1), step)
+                              for x in range(0, max(w - step, 1), step)]
+    boxes: list[tuple[float, float, int]] = []
+    with mp.solutions.face_detection.FaceDetection(model_selection=1,
+                                                   min_detection_confidence=0.5) as detector:
+        for x, y, vw, vh in views:
+            view = np.ascontiguousarray(image[y:y + vh, x:x + vw])
+            found = detector.process(cv2.cvtColor(view, cv2.COLOR_BGR2RGB)).detections or []
+            for detection in found:
+                box = detection.location_data.relative_bounding_box
+                cx, cy = x + (box.xmin + box.width / 2) * vw, y + (box.ymin + box.height / 2) * vh
+                size = max(box.width * vw, box.height * vh)
+                if all(abs(cx - bx) > size / 2 or abs(cy - by) > size / 2
+                       for bx, by, _ in boxes):   # the same face seen from two tiles
+                    boxes.append((cx, cy, int(size * SMALL_FACE_MARGIN)))
+    return boxes
 
 
 def _quality(crop: FrameBGR, size_px: float, yaw: float, pitch: float, eyes: float) -> float:
@@ -72,8 +126,6 @@ def examine(photo: Path, name: str, pick: int | None = None) -> Verdict:
     if min(h, w) < 128:
         return Verdict(str(photo), None, f"too small ({w}×{h}); use a photo at least 256 px "
                                          "across with the face filling a good part of it")
-    if _is_grayscale(image):
-        return Verdict(str(photo), None, "black-and-white: the swap needs the face's colour")
     scale = min(1.0, WORK_SIDE_PX / max(h, w))
     if scale < 1.0:
         image = cv2.resize(image, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
@@ -100,6 +152,8 @@ def examine(photo: Path, name: str, pick: int | None = None) -> Verdict:
     if eyes < EYES_SHUT:
         return Verdict(str(photo), None, "the eyes are closed; use a photo with open eyes")
     aligned = align_face(image, marks, SIDE)
+    if _is_grayscale(aligned.image):   # the face itself: a grey backdrop is no reason
+        return Verdict(str(photo), None, "black-and-white: the swap needs the face's colour")
     gain = float(np.hypot(*aligned.to_crop[:, 0]))
     crop_marks = np.concatenate([aligned.landmarks, marks[:, 2:3] * gain], axis=1)
     quality = _quality(aligned.image, size_px, pose.yaw_deg, pose.pitch_deg, eyes)
