@@ -35,6 +35,9 @@ def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+_PLURAL = {int: "integers", float: "finite numbers", str: "strings", bool: "true/false values"}
+
+
 def _describe(tp: Any) -> str:
     if get_origin(tp) is typing.Annotated:
         tp = get_args(tp)[0]
@@ -45,7 +48,8 @@ def _describe(tp: Any) -> str:
     if origin is tuple and get_args(tp)[-1] is Ellipsis:
         return f"a list of {_describe(get_args(tp)[0])}s"
     if origin is tuple:
-        return f"a list of {len(get_args(tp))} numbers"
+        kinds = {_PLURAL.get(a, "values") for a in get_args(tp)}
+        return f"a list of {len(get_args(tp))} {' or '.join(sorted(kinds))}"
     return {bool: "true or false", int: "an integer", float: "a finite number",
             str: "a string"}.get(tp, str(tp))
 
