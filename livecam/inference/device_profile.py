@@ -278,7 +278,7 @@ def _pick(candidates: list[Timing], entries: dict[str, ModelEntry], target_fps: 
         top = max(entries[t.model].quality_db for t in group)
         near = [t for t in group if entries[t.model].quality_db >= top - 1.0]
         fast = min(near, key=lambda t: t.ms)
-        quickest.append(fast)
+        quickest.append(min(group, key=lambda t: t.ms))
         floats = [t for t in near if t.precision == "float32"]
         if floats and fast.precision != "float32":
             full = min(floats, key=lambda t: t.ms)
