@@ -110,3 +110,14 @@ def test_audio_blocks_reach_only_the_sinks_that_take_sound_in_order():
     assert listening.blocks == list(range(50))
     assert pipeline.sink_stats()["listening"].audio_written == 50
     assert pipeline.sink_stats()["deaf"].audio_written == 0
+
+
+def test_a_sink_whose_open_fails_with_any_error_is_dropped_and_offline_runs_finish():
+    class Unopenable(Keeping):
+        def open(self, width, height, fps):
+            raise ValueError("codec options rejected")
+
+    fine = Keeping("fine")
+    pipeline = _run([Unopenable("odd"), fine], frames=20, live=False)
+    assert fine.got == list(range(20))
+    assert pipeline.sink_errors == {"odd": "codec options rejected"}

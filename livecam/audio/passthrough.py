@@ -115,7 +115,7 @@ class DelayedMicrophone:
 
     # blocks: the delay line ----------------------------------------------------------------
     def write_audio(self, block: AudioBlock) -> None:
-        mono = block.samples.mean(axis=1) if block.samples.ndim == 2 else block.samples
+        mono = block.mono()
         with self._lock:
             if self._base_s is None or block.rate != self._rate:
                 self._rate = block.rate

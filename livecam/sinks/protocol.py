@@ -61,6 +61,11 @@ class AudioBlock:
     capture_s: float
     index: int
 
+    def mono(self) -> npt.NDArray[np.float32]:
+        """The channels mixed to one."""
+        mixed = self.samples.mean(axis=1) if self.samples.ndim == 2 else self.samples
+        return mixed.astype(np.float32, copy=False)
+
 
 @runtime_checkable
 class Sink(Protocol):

@@ -197,8 +197,7 @@ class Recording:
         self._queue_samples(samples)
 
     def _mono_48k(self, block: AudioBlock) -> npt.NDArray[np.float32]:
-        mono = block.samples.mean(axis=1) if block.samples.ndim == 2 else block.samples
-        mono = mono.astype(np.float32)
+        mono = block.mono()
         if block.rate == AUDIO_RATE:
             return mono
         # a device that only runs at another rate: linear resampling, enough for a voice
