@@ -15,11 +15,23 @@ model never saw; photos are upscaled 2x (faces about 200 px, as from a webcam).
   sharp as a photo); "fused_soft" is the fusion model without the detail pass.
 - skin tone: CIE76 colour difference between the swapped cheeks and the target's own neck,
   minus the same for the untouched target (0 = the swap kept the target's tone).
-- flicker: on a shared video swapped with one source, mean frame-to-frame change in the face
-  region over the input's; mouth: on open-mouth frames, the mean difference between output
-  and input inside the inner lips (0 = the streamer's own mouth shows).
+- flicker: on liveportrait_d9 swapped with one source, mean frame-to-frame change in the face
+  region over the input's; blinks: MediaPipe on the output finds the eyes shut where the
+  input's are (and open where they are open).
+- mouth, lips and gaze, on liveportrait_d10 (talking, wide-open mouth, sideways glances), with
+  MediaPipe read afresh on each output frame: on open-mouth frames the output's inner-lip
+  contour against the input's, in inter-ocular distances; whether the lips' colour (Lab a*,
+  b*) is nearer the enrolled face's lips than the streamer's, as it stands and as a tint
+  against the cheeks (the room's light moves both); each iris's place along its eye, output
+  against input, in eye widths.
 
     python benchmarks/face_swap_quality.py --out benchmarks/results/face-swap-quality.json
+
+With the code of another commit checked out in DIR, its figures and a "today" column of the
+contact sheet:
+
+    PYTHONPATH=DIR python benchmarks/face_swap_quality.py --out X.json --tiles /tmp/today
+    python benchmarks/face_swap_quality.py --today /tmp/today
 """
 
 from __future__ import annotations
@@ -45,7 +57,8 @@ from livecam.frame import Face, Frame  # noqa: E402
 from livecam.geometry.mesh_warp import warp_mesh  # noqa: E402
 from livecam.swap.enroll import _detect, examine  # noqa: E402
 from livecam.swap.faces_store import load_face, save_face  # noqa: E402
-from livecam.tracking.openness import mouth_open_ratio  # noqa: E402
+from livecam.tracking.openness import eyes_open_ratio, mouth_open_ratio  # noqa: E402
+from livecam.swap.enroll import EYES_SHUT  # noqa: E402
 from livecam.tracking.mesh_regions import FILLED_TRIANGLES  # noqa: E402
 from livecam.tracking.mediapipe_mesh import MediaPipeTracker  # noqa: E402
 from livecam.tracking.mesh_regions import INNER_LIPS  # noqa: E402
@@ -124,6 +137,11 @@ def main() -> int:
     parser.add_argument("--out", default="benchmarks/results/face-swap-quality.json")
     parser.add_argument("--sheet", default="benchmarks/results/face-swap-contact-sheet.jpg")
     parser.add_argument("--pairs", type=int, default=40)
+    parser.add_argument("--tiles", help="write this run's contact-sheet tiles here")
+    parser.add_argument("--today", help="a column of tiles from another run (--tiles)")
+    parser.add_argument("--no-video", action="store_true", help="pairs only")
+    parser.add_argument("--video-faces", type=int, default=3,
+                        help="enrolled faces worn in turn on the clips")
     args = parser.parse_args()
     if not DATA.is_dir():
         print(f"shared data not found at {DATA}", file=sys.stderr)
@@ -145,7 +163,8 @@ def main() -> int:
         tmp = Path(os.environ["LIVECAM_HOME"]) / f"{key}.png"
         cv2.imwrite(str(tmp), image)
         verdict = examine(tmp, key)
-        if verdict.face is None:
+        # frontal photos only, as every version of enrolment took them
+        if verdict.face is None or abs(verdict.face.pose.yaw_deg) > 25.0:
             return None
         save_face(verdict.face)
         enrolled[key] = image
@@ -218,7 +237,12 @@ def main() -> int:
                 x1, y1 = (int(v) + 40 for v in tgt_marks[:, :2].max(0))
                 tiles = [cv2.resize(src_img, (256, 256))] + [
                     cv2.resize(im[y0:y1, x0:x1], (256, 256))
-                    for im in (tgt_img, outs["plain"], outs["livecam"], outs["fused"])]
+                    for im in (tgt_img, outs["plain"], outs["fused"])]
+                if args.tiles:   # this code's output, for another run's sheet
+                    Path(args.tiles).mkdir(parents=True, exist_ok=True)
+                    cv2.imwrite(f"{args.tiles}/{len(sheet_rows)}.png", tiles[-1])
+                if args.today:   # source | target | plain | today | this code
+                    tiles.insert(3, cv2.imread(f"{args.today}/{len(sheet_rows)}.png"))
                 sheet_rows.append(np.hstack(tiles))
     summary = {}
     for method, metrics in results.items():
@@ -226,7 +250,8 @@ def main() -> int:
                                float(np.nanmedian(v))) for k, v in metrics.items()}
         summary[method]["pairs_same"] = len(metrics.get("psnr", []))
         summary[method]["pairs_different"] = len(metrics.get("to_source", []))
-    summary["video"] = video_checks(effects)
+    if not args.no_video:
+        summary["video"] = video_checks(names[:args.video_faces])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(summary, indent=1))
     if sheet_rows:
@@ -235,54 +260,179 @@ def main() -> int:
     return 0
 
 
-def video_checks(effects: dict[str, FaceSwapEffect]) -> dict[str, dict[str, float]]:
-    """Flicker and the open mouth on liveportrait_d9 (strong expressions)."""
-    video = cv2.VideoCapture(str(DATA / "videos" / "liveportrait_d9.mp4"))
+OUTER_LIPS = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84,
+              181, 91, 146)
+EYES = ((468, 33, 133), (473, 263, 362))   # iris centre, outer and inner corner
+
+
+def lip_band(marks: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The lips themselves: inside the outer lip line, outside the inner one."""
+    band = np.zeros(shape[:2], np.uint8)
+    cv2.fillPoly(band, [np.round(marks[list(OUTER_LIPS), :2]).astype(np.int32)], 255)
+    cv2.fillPoly(band, [np.round(marks[list(INNER_LIPS), :2]).astype(np.int32)], 0)
+    return cv2.erode(band, np.ones((3, 3), np.uint8)) > 0
+
+
+def chroma(image: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Mean Lab a*, b* (colour, not brightness) over `where`."""
+    lab = cv2.cvtColor(image, cv2.COLOR_BGR2LAB).astype(np.float64)
+    return lab[where][:, 1:].mean(0)
+
+
+def cheeks(image: np.ndarray, marks: np.ndarray) -> np.ndarray:
+    """The skin's mean Lab a*, b*, from a patch on each cheek."""
+    r = max(2, int(0.08 * interocular(marks)))
+    where = np.zeros(image.shape[:2], bool)
+    for i in (205, 425):
+        x, y = (int(v) for v in marks[i, :2])
+        where[max(y - r, 0):y + r + 1, max(x - r, 0):x + r + 1] = True
+    return chroma(image, where)
+
+
+def gaze(marks: np.ndarray) -> np.ndarray:
+    """Each iris's place along its eye, in eye widths from the eye's centre."""
+    out = []
+    for iris, outer, inner in EYES:
+        a, b = marks[outer, :2], marks[inner, :2]
+        axis = b - a
+        out.append(float(np.dot(marks[iris, :2] - (a + b) / 2, axis) / np.dot(axis, axis)))
+    return np.asarray(out)
+
+
+def interocular(marks: np.ndarray) -> float:
+    return float(np.linalg.norm(marks[468, :2] - marks[473, :2]))
+
+
+class OutputMesh:
+    """MediaPipe's mesh read off an output frame, as a viewer's eye would: a fresh look at
+    every frame (no tracking carried over from the input)."""
+
+    def __init__(self) -> None:
+        import mediapipe as mp  # noqa: PLC0415
+        self._mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1,
+                                                     refine_landmarks=True)
+
+    def find(self, image: np.ndarray) -> np.ndarray | None:
+        from livecam.tracking.mediapipe_mesh import _to_points  # noqa: PLC0415
+        found = self._mesh.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB)).multi_face_landmarks
+        return _to_points(found[0], image.shape[1], image.shape[0]) if found else None
+
+
+def clip_frames(name: str, limit: int):
+    """(index, frame, face) for each tracked frame of a shared clip."""
+    video = cv2.VideoCapture(str(DATA / "videos" / name))
     tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
-    name = effects["livecam"].source.name
-    # video: the effects as shipped (temporal filter on), wearing the same face
-    effects = {"livecam": FaceSwapEffect(FaceSwapSettings(faces=(name,), fusion="off")),
-               "fused": FaceSwapEffect(FaceSwapSettings(faces=(name,), fusion="on"))}
-    source_img = effects["livecam"].source.image
-    src_marks = effects["livecam"].source.landmarks
-    prev: dict[str, np.ndarray] = {}
-    change: dict[str, list[float]] = {"input": [], "plain": [], "livecam": [], "fused": []}
-    mouth: dict[str, list[float]] = {"plain": [], "livecam": [], "fused": []}
     index = 0
-    while index < 150:
+    while index < limit:
         ok, frame = video.read()
         if not ok:
             break
         faces = tracker.track(Frame(frame, index, index / 30))
         index += 1
-        if not faces:
-            continue
-        face = faces[0]
-        outs = {"input": frame,
-                "plain": plain_swap(source_img, src_marks, frame, face.landmarks),
+        if faces:
+            yield index, frame, faces[0]
+    tracker.close()
+
+
+def video_checks(names: list[str]) -> dict[str, dict[str, float]]:
+    """On the shared clips, the effects as shipped (temporal filter on), wearing each of
+    `names` in turn: flicker and blinks on liveportrait_d9 (blinks, a man with glasses);
+    mouth, lips and gaze on liveportrait_d10 (talking, a wide-open mouth, sideways glances)."""
+    looker = OutputMesh()
+    methods = ("plain", "livecam", "fused")
+    stats: dict[str, dict[str, list[float]]] = {m: {} for m in ("input",) + methods}
+    for name in names:
+        clip_stats(name, looker, stats)
+    base = float(np.mean(stats["input"]["change"]))
+    summary: dict[str, dict[str, float]] = {}
+    for method in methods:
+        got = stats[method]
+        gaze_err = np.asarray(got.get("gaze_error", [np.nan]))
+        lips = np.asarray(got.get("inner_lip_error", [np.nan]))
+
+        def share(key: str, got: dict[str, list[float]] = got) -> float:
+            return float(np.mean(got.get(key, [np.nan])))
+
+        summary[method] = {
+            "worn_faces": len(names),
+            "flicker_ratio": float(np.mean(got["change"])) / base,
+            "blinks_followed": share("blink_followed"),
+            "blink_frames": len(got.get("blink_followed", [])),
+            "open_eyes_kept_open": share("open_followed"),
+            "gaze_error_median": float(np.median(gaze_err)),
+            "gaze_within_10pct": float(np.mean(gaze_err <= 0.10)),
+            "open_mouth_frames": len(got.get("inner_lip_error", [])),
+            "inner_lip_error_median": float(np.median(lips)),
+            "inner_lip_within_5pct": float(np.mean(lips <= 0.05)),
+            "lips_closer_to_source": share("lips_closer_to_source"),
+            "lip_tint_closer_to_source": share("lip_tint_closer_to_source"),
+            "output_face_found": share("found"),
+        }
+    return summary
+
+
+def clip_stats(name: str, looker: OutputMesh, stats: dict[str, dict[str, list[float]]]
+               ) -> None:
+    effects = {"livecam": FaceSwapEffect(FaceSwapSettings(faces=(name,), fusion="off")),
+               "fused": FaceSwapEffect(FaceSwapSettings(faces=(name,), fusion="on"))}
+    source_img = effects["livecam"].source.image
+    src_marks = effects["livecam"].source.landmarks
+    src_lips = chroma(source_img, lip_band(src_marks, source_img.shape))
+    src_tint = src_lips - cheeks(source_img, src_marks)   # the lips' colour against the skin
+    methods = ("plain", "livecam", "fused")
+
+    def add(method: str, key: str, value: float) -> None:
+        stats[method].setdefault(key, []).append(value)
+
+    def outputs(index: int, frame: np.ndarray, face: Face) -> dict[str, np.ndarray]:
+        return {"plain": plain_swap(source_img, src_marks, frame, face.landmarks),
                 "livecam": effects["livecam"].apply(Frame(frame, index, 0.0), [face]),
                 "fused": effects["fused"].apply(Frame(frame, index, 0.0), [face])}
+
+    prev: dict[str, np.ndarray] = {}
+    for index, frame, face in clip_frames("liveportrait_d9.mp4", 150):
+        outs = {"input": frame, **outputs(index, frame, face)}
         x0, y0, x1, y1 = (int(v) for v in face.box)
-        for name, out in outs.items():
+        for method, out in outs.items():
             region = out[y0:y1, x0:x1].astype(np.float64)
-            if name in prev and prev[name].shape == region.shape:
-                change[name].append(float(np.abs(region - prev[name]).mean()))
-            prev[name] = region
-        if mouth_open_ratio(face.landmarks) > 0.15:
-            lips = np.zeros(frame.shape[:2], np.uint8)
-            cv2.fillPoly(lips, [np.round(face.landmarks[list(INNER_LIPS), :2]).astype(np.int32)],
-                         255)
-            lips = cv2.erode(lips, np.ones((5, 5), np.uint8)) > 0
-            for name in mouth:
-                mouth[name].append(float(np.abs(outs[name][lips].astype(np.float64)
-                                                - frame[lips]).mean()))
-    tracker.close()
-    base = float(np.mean(change["input"]))
-    return {name: {"flicker_ratio": float(np.mean(change[name])) / base,
-                   "open_mouth_diff": float(np.mean(mouth[name])) if mouth[name] else
-                   float("nan"),
-                   "open_mouth_frames": len(mouth[name])}
-            for name in mouth}
+            if method in prev and prev[method].shape == region.shape:
+                add(method, "change", float(np.abs(region - prev[method]).mean()))
+            prev[method] = region
+        tgt = looker.find(frame)   # read the same way as the outputs
+        if tgt is None:
+            continue
+        shut = eyes_open_ratio(tgt) < EYES_SHUT
+        for method in methods:
+            seen = looker.find(outs[method])
+            if seen is not None:
+                add(method, "blink_followed" if shut else "open_followed",
+                    float((eyes_open_ratio(seen) < EYES_SHUT) == shut))
+    for index, frame, face in clip_frames("liveportrait_d10.mp4", 448):
+        if index % 2:
+            continue
+        outs = outputs(index, frame, face)
+        tgt = looker.find(frame)
+        if tgt is None:
+            continue
+        iod = interocular(tgt)
+        opened = mouth_open_ratio(tgt) > 0.15
+        tgt_lips = chroma(frame, lip_band(tgt, frame.shape)) if opened else None
+        tgt_tint = tgt_lips - cheeks(frame, tgt) if tgt_lips is not None else None
+        for method, out in outs.items():
+            seen = looker.find(out)
+            add(method, "found", float(seen is not None))
+            if seen is None:
+                continue
+            add(method, "gaze_error", float(np.abs(gaze(seen) - gaze(tgt)).max()))
+            if tgt_lips is not None:
+                err = np.linalg.norm(seen[list(INNER_LIPS), :2] - tgt[list(INNER_LIPS), :2], axis=1)
+                add(method, "inner_lip_error", float(err.mean()) / iod)
+                mine = chroma(out, lip_band(seen, out.shape))
+                add(method, "lips_closer_to_source",
+                    float(np.linalg.norm(mine - src_lips) < np.linalg.norm(mine - tgt_lips)))
+                tint = mine - cheeks(out, seen)
+                add(method, "lip_tint_closer_to_source",
+                    float(np.linalg.norm(tint - src_tint) < np.linalg.norm(tint - tgt_tint)))
 
 
 if __name__ == "__main__":

@@ -158,8 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("train_args", nargs=argparse.REMAINDER,
                        help="prepare, stylizer, anime, prune, fusion, fusion-qat or publish")
 
-    enroll = add("enroll", help="enrol a face for face swap from one or more photos")
-    enroll.add_argument("photos", nargs="+", help="photos of the face (the best one is kept)")
+    enroll = add("enroll", help="enrol a face for face swap from photos or a short clip")
+    enroll.add_argument("photos", nargs="+", metavar="PHOTO_OR_CLIP",
+                        help="photos or clips of the face: the best frontal view is kept, and "
+                             "the best turned to each side")
     enroll.add_argument("--name", required=True, help="what presets and --face call it")
     enroll.add_argument("--pick", type=_positive_int, default=None,
                         help="which face, left to right, in photos with several")
@@ -271,15 +273,18 @@ def _cmd_presets() -> int:
 
 def _cmd_enroll(args: argparse.Namespace) -> int:
     from livecam.swap.enroll import enroll  # noqa: PLC0415
-    from livecam.swap.faces_store import save_face  # noqa: PLC0415
+    from livecam.swap.faces_store import PREVIEW, save_face  # noqa: PLC0415
 
     face, verdicts = enroll([Path(p) for p in args.photos], args.name, args.pick)
     for v in verdicts:
-        mark = "kept" if v.face is face else ("ok  " if v.face else "no  ")
+        mark = "kept" if v.face and v.face.front in face.views else ("ok  " if v.face else "no  ")
         print(f"  {mark} {v.photo}: {v.reason}")
     where = save_face(face)
-    print(f"enrolled '{face.name}' from {face.photo} (quality {face.quality:.2f}) in {where}; "
-          f"use it with 'livecam run --preset face-swap --face {face.name}'")
+    turned = ", ".join(f"{v.pose.yaw_deg:+.0f}°" for v in face.views[1:])
+    print(f"enrolled '{face.name}' from {face.photo} (quality {face.quality:.2f})"
+          f"{f' with views turned {turned}' if turned else ''} in {where}; check what was "
+          f"kept in {where / PREVIEW}, then use it with 'livecam run --preset face-swap "
+          f"--face {face.name}'")
     return 0
 
 
@@ -299,7 +304,8 @@ def _cmd_faces(remove: str | None) -> int:
               "--name NAME'")
     for name in names:
         face = load_face(name)
-        print(f"{name:20s} quality {face.quality:.2f}  from {face.photo}")
+        print(f"{name:20s} quality {face.quality:.2f}  from {face.photo}"
+              f"  ({len(face.views)} view{'s' if len(face.views) > 1 else ''})")
     return 0
 
 

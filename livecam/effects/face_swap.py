@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
-import numpy.typing as npt
 
 from livecam.adapt.ladder import round_to_step
 from livecam.compositing.masks import Mask, skin_mask, swap_mask
@@ -27,21 +25,21 @@ from livecam.compositing.paste import paste_face
 from livecam.effects.temporal import FlickerFilter
 from livecam.errors import ModelError, PresetError
 from livecam.frame import Face, Frame, FrameBGR, Points
-from livecam.geometry.align import align_face
+from livecam.geometry.align import align_face, crop_scale
 from livecam.geometry.mesh_warp import warp_mesh
 from livecam.config_tables import Range, check_fields
 from livecam.inference.choices import PrecisionChoice, ProviderChoice, TierChoice
 from livecam.inference.device_profile import choose, session_providers
 from livecam.inference.onnx_model import FusionModel
-from livecam.swap.colour import match_colour
+from livecam.swap.colour import match_colour, match_light
 from livecam.swap.enroll import SIDE
 from livecam.swap.detail import restore_detail
 from livecam.swap.faces_store import EnrolledFace, list_faces, load_face
 from livecam.swap.fusion_input import plain_paste, target_context
-from livecam.swap.interiors import interiors, iris_chroma, lay_in
+from livecam.swap.interiors import interiors, lay_in
 from livecam.swap.occluders import hand_mask, object_mask
 from livecam.tracking.mesh_regions import FILLED_TRIANGLES
-from livecam.swap.shape import ShapeTransfer
+from livecam.swap.worn import WornView, pick_view, prepare
 from livecam.tracking.hands import HandPoints, HandTracker
 
 log = logging.getLogger("livecam.swap")
@@ -65,8 +63,11 @@ class FaceSwapSettings:
             the face from its edge stays in front (by colour, so a beard or a fringe of hair
             counts too); "hands+objects"; "off".
         colour: Move the source's colour to the target's skin before blending.
-        detail: 0–1, how much of the enrolled face's fine detail (skin texture, lashes) is
-            laid back over the fusion model's output, which is softer than a photo.
+        light: 0–1, how far the enrolled photo's own light is replaced by the room's (the
+            camera's smooth skin shading), with `colour` on.
+        detail: 0–1, the enrolled face's fine detail (skin texture, lashes) laid back over
+            the fusion model's softer output: 1 brings the face to the camera's own sharpness
+            around it.
         steady: 0–1, how much of the previous frame's swapped face is kept where the camera
             image held still (the warp and the model otherwise shimmer with camera noise).
         fusion: Blend with the fusion model ("auto": when one is installed; "off": plain).
@@ -85,8 +86,9 @@ class FaceSwapSettings:
     keep_eyes: bool = True
     occluders: Occluders = "hands"
     colour: bool = True
-    detail: Annotated[float, Range(0.0, 1.0)] = 0.8
-    steady: Annotated[float, Range(0.0, 1.0, below_hi=True)] = 0.5
+    light: Annotated[float, Range(0.0, 1.0)] = 1.0
+    detail: Annotated[float, Range(0.0, 1.0)] = 1.0
+    steady: Annotated[float, Range(0.0, 1.0, below_hi=True)] = 0.65
     fusion: Literal["auto", "on", "off"] = "auto"
     tier: TierChoice = "auto"
     precision: PrecisionChoice = "auto"
@@ -113,9 +115,8 @@ class FaceSwapEffect:
         self.settings = settings
         self.name = "face_swap"
         self.sources = [load_face(n) for n in names]
-        self._shapes = [ShapeTransfer(f.landmarks, SIDE) for f in self.sources]
-        self._source_skin = [skin_mask(f.landmarks, SIDE) for f in self.sources]
-        self._iris = [iris_chroma(f.image, f.landmarks) for f in self.sources]
+        self._worn = [prepare(f, SIDE) for f in self.sources]
+        self._view_of: dict[int, int] = {}   # tracked face id → the view it wears
         self.current = 0
         self.model: FusionModel | None = None
         if settings.fusion != "off":
@@ -139,28 +140,18 @@ class FaceSwapEffect:
         self._flicker = FlickerFilter(settings.steady)
         self.resolution = SIDE      # the controller's knob: the swap crop's side
         self.background_width = 0   # no whole-frame pass
-        self._skins: dict[tuple[int, int], npt.NDArray[np.bool_]] = {}
         self._warm_up()
 
     def _warm_up(self) -> None:
         """One swap of the source onto itself: compiles the mesh kernel and runs the model
         once, here rather than on the first streamed frame (a preset switch must not stall)."""
         src = self.source
-        pose_face = Face(0, src.landmarks, (0.0, 0.0, float(SIDE), float(SIDE)), src.pose)
-        self.swap_crop(src.image, src.landmarks, pose_face)
+        self.swap_crop(src.image, src.landmarks, self._worn[self.current][0])
 
     def set_resolution(self, face_side: int, background_width: int) -> None:
         """Swap at a smaller crop when the frame rate needs it (the enrolled face is stored at
         SIDE, so a larger crop would add cost, not detail)."""
         self.resolution = round_to_step(min(max(face_side, 128), SIDE))
-
-    def _source_skin_at(self, side: int) -> npt.NDArray[np.bool_]:
-        key = (self.current, side)
-        if key not in self._skins:
-            skin = self._source_skin[self.current]
-            self._skins[key] = skin if side == SIDE else cv2.resize(
-                skin.view(np.uint8), (side, side), interpolation=cv2.INTER_NEAREST).astype(bool)
-        return self._skins[key]
 
     @property
     def source(self) -> EnrolledFace:
@@ -170,14 +161,14 @@ class FaceSwapEffect:
         """Wear `face` from the next frame (added to the faces this effect cycles through)."""
         if face.name not in [f.name for f in self.sources]:
             self.sources.append(face)
-            self._shapes.append(ShapeTransfer(face.landmarks, SIDE))
-            self._source_skin.append(skin_mask(face.landmarks, SIDE))
-            self._iris.append(iris_chroma(face.image, face.landmarks))
+            self._worn.append(prepare(face, SIDE))
         self.current = [f.name for f in self.sources].index(face.name)
+        self._view_of.clear()
 
     def next_face(self) -> str:
         """Wear the next enrolled face of the preset; returns its name."""
         self.current = (self.current + 1) % len(self.sources)
+        self._view_of.clear()
         return self.source.name
 
     def _chosen(self, faces: Sequence[Face]) -> list[Face]:
@@ -192,32 +183,38 @@ class FaceSwapEffect:
         return float(np.clip((s.fade_end_deg - yaw) / (s.fade_end_deg - s.fade_start_deg),
                              0.0, 1.0))
 
-    def swap_crop(self, crop: FrameBGR, landmarks: Points, face: Face
+    def swap_crop(self, crop: FrameBGR, landmarks: Points, worn: WornView
                   ) -> tuple[FrameBGR, Mask]:
-        """The swapped aligned crop and its paste mask (the crop's side, SIDE or less)."""
-        src = self.source
+        """The swapped aligned crop and its paste mask (the crop's side, SIDE or less).
+
+        Args:
+            crop: The aligned camera crop.
+            landmarks: Its mesh in crop pixels, with depth in the same pixels (N×3).
+            worn: The view of the enrolled face to wear.
+        """
+        src = worn.view
+        s = self.settings
         side = crop.shape[0]
         scale = SIDE / side   # the shape transfer works in the enrolled face's pixels
-        dst = self._shapes[self.current].apply(landmarks * scale, face.pose,
-                                               self.settings.shape) / scale
+        dst = worn.shape.apply(landmarks * scale, s.shape) / scale
         warped, _ = warp_mesh(src.image, src.landmarks[:, :2], dst, FILLED_TRIANGLES,
                               out=np.zeros((side, side, 3), np.uint8))
         # the mouth is not cut out: its interior is the target's own inside the worn face
         mask = swap_mask(dst, side, keep_mouth=False)
-        skin = skin_mask(landmarks, side)   # for the colour transfer and the object test
-        if self.settings.colour:
-            warped = match_colour(warped, crop, self._source_skin_at(side), skin)
-        kept = interiors(crop, landmarks, dst, self.settings.keep_eyes,
-                         self.settings.keep_mouth, self._iris[self.current])
+        skin = skin_mask(dst, side)   # the worn face's skin, and near enough the camera's
+        if s.colour:
+            warped = match_colour(warped, crop, worn.skin_at(side), skin)
+            warped = match_light(warped, crop, skin, s.light)
+        kept = interiors(crop, landmarks, dst, s.keep_eyes, s.keep_mouth, worn.iris)
         warped = lay_in(warped, kept)   # the model sees the face as it will be worn
         if self.model is not None:
             fused = self.model.run(target_context(crop, mask), warped, mask)
-            fused = restore_detail(fused, warped, mask, self.settings.detail)
         else:
             fused = plain_paste(crop, warped, mask)
+        fused = restore_detail(fused, warped, mask, s.detail, crop, skin)
         fused = lay_in(fused, kept)     # and the camera's own openings go out as they are
         if self._objects:   # out of the paste only: the model saw the whole face
-            keep = object_mask(crop, landmarks, skin)
+            keep = object_mask(crop, landmarks, skin_mask(landmarks, side))
             # where the object is all but certain, nothing is pasted, not even a resampled copy
             mask = np.where(keep > 0.97, 0.0, mask * (1.0 - keep)).astype(np.float32)
         return fused, mask
@@ -231,10 +228,17 @@ class FaceSwapEffect:
         swapped = []
         for face, fade in chosen:
             aligned = align_face(frame.image, face.landmarks, self.resolution)
-            fused, mask = self.swap_crop(aligned.image, aligned.landmarks, face)
+            depth = face.landmarks[:, 2:3] * crop_scale(aligned.to_crop)
+            views = self._worn[self.current]
+            view = pick_view(views, face.pose.yaw_deg, self._view_of.get(face.face_id))
+            self._view_of[face.face_id] = view
+            fused, mask = self.swap_crop(aligned.image, np.hstack([aligned.landmarks, depth]),
+                                         views[view])
             fused = self._flicker.apply(face.face_id, aligned.image, fused)
             swapped.append((face, aligned, fused, mask * fade))
-        self._flicker.forget({face.face_id for face, _ in chosen})
+        seen = {face.face_id for face, _ in chosen}
+        self._flicker.forget(seen)
+        self._view_of = {k: v for k, v in self._view_of.items() if k in seen}
         if self._hand_job is not None and self._hand_job.done():
             self._found, self._hand_job = self._hand_job.result(), None
         # a palm search still running after the swap is not waited for: its hands are used

@@ -28,3 +28,42 @@ def match_colour(source: FrameBGR, target: FrameBGR, source_skin: npt.NDArray[np
     # one saturating per-channel affine in C: out = gain * src + (t_mean - gain * s_mean)
     matrix = np.hstack([np.diag(gain), (t_mean - gain * s_mean)[:, None]])
     return cv2.cvtColor(cv2.transform(src_lab, matrix), cv2.COLOR_LAB2BGR)
+
+
+LIGHT_SIGMA = 1 / 8       # the light's scale, in crop sides: shading, not features
+LIGHT_WORK_SIDE = 64      # the light is smooth: it is measured on a small copy
+LIGHT_GAIN = (0.7, 1.45)   # the most the light may darken or brighten a pixel
+
+
+def match_light(source: FrameBGR, target: FrameBGR, skin: npt.NDArray[np.bool_],
+                amount: float = 1.0) -> FrameBGR:
+    """`source` relit with the target's light: multiplied by the ratio of the target's smooth
+    skin brightness to the source's own, both taken over `skin` (the same face shape in both
+    images), so the enrolled photo's light goes and the room's comes. Brightness only: the
+    colour is `match_colour`'s, and a beard's tint is not light.
+
+    Args:
+        source: The enrolled face warped onto the target's shape (crop pixels).
+        target: The target crop, its face in the same place.
+        skin: Skin pixels shared by both (no eyes, brows, lips).
+        amount: 0 keeps the source's light, 1 takes the target's fully.
+    """
+    if amount <= 0.0 or skin.sum() < 64:
+        return source
+    side = source.shape[0]
+    small = (LIGHT_WORK_SIDE, LIGHT_WORK_SIDE)
+    weight = cv2.resize(skin.view(np.uint8).astype(np.float32), small,
+                        interpolation=cv2.INTER_AREA)
+    sigma = LIGHT_SIGMA * LIGHT_WORK_SIDE
+    src, tgt = (cv2.cvtColor(cv2.resize(im, small, interpolation=cv2.INTER_AREA),
+                             cv2.COLOR_BGR2GRAY).astype(np.float32)[..., None] + 1.0
+                for im in (source, target))
+    # both blurred over the skin only (what lies outside, eyes, brows, lips, hair, does not
+    # darken the light near it); far from skin the ratio falls back to the skin's mean's
+    total = float(weight.sum())
+    floor = 0.02
+    smooth = [cv2.GaussianBlur(im * weight[..., None], (0, 0), sigma)
+              + floor * (im * weight[..., None]).sum((0, 1)) / total for im in (tgt, src)]
+    ratio = np.clip(smooth[0] / smooth[1], *LIGHT_GAIN) ** amount
+    gain = cv2.resize(ratio, (side, side), interpolation=cv2.INTER_LINEAR)
+    return np.clip(source.astype(np.float32) * gain[..., None] + 0.5, 0, 255).astype(np.uint8)

@@ -1,4 +1,10 @@
-"""Enrolment: the best usable face among a few photos, with a reason for each one refused."""
+"""Enrolment: the best usable views of a face among photos and clip frames, with a reason for
+each one refused.
+
+The best frontal view is the face; the best view turned to either side is kept beside it, so
+a streamer turning their head wears texture that was seen from that side instead of the
+frontal photo stretched around the cheek.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +20,8 @@ from livecam.errors import LivecamError, PresetError
 from livecam.frame import FrameBGR, Points
 from livecam.geometry.align import align_face
 from livecam.sources.image import read_image
-from livecam.swap.faces_store import EnrolledFace, check_name
-from livecam.tracking.openness import eyes_open_ratio
+from livecam.swap.faces_store import EnrolledFace, FaceView, check_name
+from livecam.tracking.openness import eyes_open_ratio, mouth_open_ratio
 from livecam.tracking.mediapipe_mesh import _import_mediapipe, _to_points
 from livecam.tracking.pose import head_pose
 
@@ -25,8 +31,13 @@ WORK_SIDE_PX = 2048      # photos are shrunk to this before detection
 MIN_FACE_PX = 120        # smaller faces give a blurry swap
 SMALL_FACE_MARGIN = 2.2  # a small face's crop, in face-box sides
 SMALL_FACE_SIDE = 512    # the side it is enlarged to for the mesh
-MAX_YAW_DEG, MAX_PITCH_DEG = 25.0, 25.0
+MAX_YAW_DEG, MAX_PITCH_DEG = 25.0, 25.0   # a frontal view
+MAX_TURNED_DEG = 40.0    # a turned view; further and the far cheek is hidden
+TURNED_MIN_DEG = 12.0    # a turned view at least this far from the frontal one
+CLIP_FRAMES = 24         # frames looked at in an enrolment clip, spread over it
+CLIP_SUFFIXES = frozenset({".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"})
 EYES_SHUT = 0.12
+LIPS_PARTED = 0.25       # a mouth this open costs a view half its mouth score
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +117,14 @@ def _face_boxes(mp: Any, image: FrameBGR) -> list[tuple[float, float, int]]:
     return boxes
 
 
-def _quality(crop: FrameBGR, size_px: float, yaw: float, pitch: float, eyes: float) -> float:
+def _quality(crop: FrameBGR, size_px: float, yaw: float, pitch: float, eyes: float,
+             mouth: float) -> float:
+    """0–1: large, sharp, facing the camera, eyes open and lips closed (the worn lips follow
+    the streamer's, and lips parted in the photo would be stretched shut)."""
     sharp = float(cv2.Laplacian(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), cv2.CV_64F).var())
     return float(np.mean([min(size_px / 400.0, 1.0), min(sharp / 300.0, 1.0),
                           1.0 - abs(yaw) / MAX_YAW_DEG * 0.5 - abs(pitch) / MAX_PITCH_DEG * 0.3,
-                          min(eyes / 0.25, 1.0)]))
+                          min(eyes / 0.25, 1.0), 1.0 - min(mouth / LIPS_PARTED, 1.0) * 0.5]))
 
 
 def examine(photo: Path, name: str, pick: int | None = None) -> Verdict:
@@ -119,60 +133,113 @@ def examine(photo: Path, name: str, pick: int | None = None) -> Verdict:
         image = read_image(photo)
     except LivecamError as exc:
         return Verdict(str(photo), None, f"unreadable: {exc}")
+    return examine_image(image, str(photo), name, pick)
+
+
+def examine_image(image: FrameBGR, label: str, name: str, pick: int | None = None) -> Verdict:
+    """One picture (a photo, or a frame of a clip, named by `label`)."""
     h, w = image.shape[:2]
     if max(h, w) > MAX_SIDE_PX:
-        return Verdict(str(photo), None, f"too large ({w}×{h}); use a photo under "
-                                         f"{MAX_SIDE_PX} px on its longest side")
+        return Verdict(label, None, f"too large ({w}×{h}); use a photo under "
+                                    f"{MAX_SIDE_PX} px on its longest side")
     if min(h, w) < 128:
-        return Verdict(str(photo), None, f"too small ({w}×{h}); use a photo at least 256 px "
-                                         "across with the face filling a good part of it")
+        return Verdict(label, None, f"too small ({w}×{h}); use a photo at least 256 px "
+                                    "across with the face filling a good part of it")
     scale = min(1.0, WORK_SIDE_PX / max(h, w))
     if scale < 1.0:
         image = cv2.resize(image, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
     faces = _detect(image)
     if not faces:
-        return Verdict(str(photo), None, "no face found: use a clear, well-lit photo of one "
-                                         "face looking at the camera")
+        return Verdict(label, None, "no face found: use a clear, well-lit photo of one "
+                                    "face looking at the camera")
     if len(faces) > 1 and pick is None:
-        return Verdict(str(photo), None, f"{len(faces)} faces: choose one with --pick "
-                                         f"1..{len(faces)} (numbered left to right)")
+        return Verdict(label, None, f"{len(faces)} faces: choose one with --pick "
+                                    f"1..{len(faces)} (numbered left to right)")
     if pick is not None and not 1 <= pick <= len(faces):
-        return Verdict(str(photo), None, f"--pick {pick}, but the photo has {len(faces)} face(s)")
+        return Verdict(label, None, f"--pick {pick}, but the picture has {len(faces)} face(s)")
     marks = faces[(pick or 1) - 1]
     size_px = float(np.sqrt(np.ptp(marks[:, 0]) * np.ptp(marks[:, 1]))) / scale
     if size_px < MIN_FACE_PX:
-        return Verdict(str(photo), None, f"the face is only {size_px:.0f} px across; use a photo "
-                                         f"where it is at least {MIN_FACE_PX} px")
+        return Verdict(label, None, f"the face is only {size_px:.0f} px across; use a photo "
+                                    f"where it is at least {MIN_FACE_PX} px")
     pose = head_pose(marks)
-    if abs(pose.yaw_deg) > MAX_YAW_DEG or abs(pose.pitch_deg) > MAX_PITCH_DEG:
-        return Verdict(str(photo), None, f"the head is turned too far (yaw {pose.yaw_deg:+.0f}°, "
-                                         f"pitch {pose.pitch_deg:+.0f}°); use a photo facing "
-                                         "the camera")
+    if abs(pose.yaw_deg) > MAX_TURNED_DEG or abs(pose.pitch_deg) > MAX_PITCH_DEG:
+        return Verdict(label, None, f"the head is turned too far (yaw {pose.yaw_deg:+.0f}°, "
+                                    f"pitch {pose.pitch_deg:+.0f}°); use a photo facing "
+                                    "the camera")
     eyes = eyes_open_ratio(marks)
     if eyes < EYES_SHUT:
-        return Verdict(str(photo), None, "the eyes are closed; use a photo with open eyes")
+        return Verdict(label, None, "the eyes are closed; use a photo with open eyes")
     aligned = align_face(image, marks, SIDE)
     if _is_grayscale(aligned.image):   # the face itself: a grey backdrop is no reason
-        return Verdict(str(photo), None, "black-and-white: the swap needs the face's colour")
+        return Verdict(label, None, "black-and-white: the swap needs the face's colour")
     gain = float(np.hypot(*aligned.to_crop[:, 0]))
     crop_marks = np.concatenate([aligned.landmarks, marks[:, 2:3] * gain], axis=1)
-    quality = _quality(aligned.image, size_px, pose.yaw_deg, pose.pitch_deg, eyes)
-    face = EnrolledFace(name, aligned.image, crop_marks.astype(np.float32), pose, quality,
-                        str(photo))
-    return Verdict(str(photo), face, f"usable, quality {quality:.2f}")
+    quality = _quality(aligned.image, size_px, pose.yaw_deg, pose.pitch_deg, eyes,
+                       mouth_open_ratio(marks))
+    view = FaceView(aligned.image, crop_marks.astype(np.float32), pose, quality, label)
+    turned = "" if _frontal(view) else f", turned {pose.yaw_deg:+.0f}°"
+    return Verdict(label, EnrolledFace(name, (view,)), f"usable, quality {quality:.2f}{turned}")
 
 
-def enroll(photos: Sequence[Path], name: str, pick: int | None = None
-           ) -> tuple[EnrolledFace, list[Verdict]]:
-    """The best face among `photos` and the verdict on each.
+def _frontal(view: FaceView) -> bool:
+    return abs(view.pose.yaw_deg) <= MAX_YAW_DEG
+
+
+def clip_frames(clip: Path) -> list[tuple[str, FrameBGR]]:
+    """Up to CLIP_FRAMES frames spread over a clip, each labelled with its time.
 
     Raises:
-        PresetError: when no photo is usable, with every photo's reason.
+        PresetError: when the clip cannot be read.
+    """
+    video = cv2.VideoCapture(str(clip))
+    try:
+        count = int(video.get(cv2.CAP_PROP_FRAME_COUNT))
+        fps = video.get(cv2.CAP_PROP_FPS) or 30.0
+        if not video.isOpened() or count <= 0:
+            raise PresetError(f"{clip}: not a readable video; enrol from photos or an MP4, "
+                              "MOV, MKV or WebM clip")
+        frames = []
+        for index in np.linspace(0, count - 1, min(CLIP_FRAMES, count)).astype(int):
+            video.set(cv2.CAP_PROP_POS_FRAMES, int(index))
+            ok, frame = video.read()
+            if ok:
+                frames.append((f"{clip}@{index / fps:.1f}s", frame))
+        return frames
+    finally:
+        video.release()
+
+
+def choose_views(candidates: Sequence[FaceView]) -> tuple[FaceView, ...]:
+    """The best frontal view, then the best view turned to each side (when there is one)."""
+    front = max((v for v in candidates if _frontal(v)), key=lambda v: v.quality)
+    views = [front]
+    for side in (-1.0, 1.0):
+        turned = [v for v in candidates
+                  if side * (v.pose.yaw_deg - front.pose.yaw_deg) >= TURNED_MIN_DEG]
+        if turned:
+            views.append(max(turned, key=lambda v: v.quality))
+    return tuple(views)
+
+
+def enroll(sources: Sequence[Path], name: str, pick: int | None = None
+           ) -> tuple[EnrolledFace, list[Verdict]]:
+    """The face from `sources` (photos and clips) and the verdict on each picture.
+
+    Raises:
+        PresetError: when no picture faces the camera, with every picture's reason.
     """
     check_name(name)
-    verdicts = [examine(Path(p), name, pick) for p in photos]
-    usable = [v.face for v in verdicts if v.face is not None]
-    if not usable:
+    verdicts = []
+    for source in (Path(p) for p in sources):
+        if source.suffix.lower() in CLIP_SUFFIXES:
+            verdicts += [examine_image(frame, label, name, pick)
+                         for label, frame in clip_frames(source)]
+        else:
+            verdicts.append(examine(source, name, pick))
+    usable = [v.face.front for v in verdicts if v.face is not None]
+    if not any(_frontal(v) for v in usable):
         reasons = "; ".join(f"{Path(v.photo).name}: {v.reason}" for v in verdicts)
-        raise PresetError(f"no usable face for '{name}': {reasons}")
-    return max(usable, key=lambda f: f.quality), verdicts
+        turned = " (only turned views: add one facing the camera)" if usable else ""
+        raise PresetError(f"no usable face for '{name}'{turned}: {reasons}")
+    return EnrolledFace(name, choose_views(usable)), verdicts

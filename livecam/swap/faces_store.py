@@ -1,5 +1,6 @@
-"""Enrolled faces on disk: one folder per name in the user's data folder, holding the aligned
-face (PNG) and what the swap needs about it (JSON: landmarks, pose, quality, source photo)."""
+"""Enrolled faces on disk: one folder per name in the user's data folder, holding each kept
+view's aligned face (PNG), what the swap needs about them (JSON: landmarks, pose, quality,
+source photo) and a preview of the views for the user to check."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -17,28 +19,69 @@ from livecam.errors import PresetError
 from livecam.frame import FrameBGR, HeadPose, Points
 from livecam.paths import user_data_dir
 
+PREVIEW = "preview.jpg"
 NAME_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
 
-@dataclass(frozen=True, slots=True)
-class EnrolledFace:
-    """A face ready to swap in.
+@dataclass(frozen=True, slots=True, eq=False)   # compared by identity: it holds arrays
+class FaceView:
+    """One photo (or clip frame) of an enrolled face.
 
     Attributes:
-        name: What presets and `--face` call it.
         image: The aligned crop (SIDE×SIDE, BGR).
         landmarks: 478×3 mesh points in crop pixels (z scaled like x and y).
         pose: Head pose in the photo.
-        quality: 0–1 score the best photo was chosen by.
-        photo: The photo it came from.
+        quality: 0–1 score the views were chosen by.
+        photo: Where it came from (a photo, or a clip and the time in it).
     """
 
-    name: str
     image: FrameBGR
     landmarks: Points
     pose: HeadPose
     quality: float
     photo: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class EnrolledFace:
+    """A face ready to swap in: its best frontal view first, then views turned to either
+    side, each worn when the streamer's head turns its way.
+
+    Attributes:
+        name: What presets and `--face` call it.
+        views: The views, the frontal one first.
+    """
+
+    name: str
+    views: tuple[FaceView, ...]
+
+    def __post_init__(self) -> None:
+        if not self.views:
+            raise PresetError(f"enrolled face '{self.name}' has no view")
+
+    @property
+    def front(self) -> FaceView:
+        return self.views[0]
+
+    @property
+    def image(self) -> FrameBGR:
+        return self.front.image
+
+    @property
+    def landmarks(self) -> Points:
+        return self.front.landmarks
+
+    @property
+    def pose(self) -> HeadPose:
+        return self.front.pose
+
+    @property
+    def quality(self) -> float:
+        return self.front.quality
+
+    @property
+    def photo(self) -> str:
+        return self.front.photo
 
 
 def faces_dir() -> Path:
@@ -53,19 +96,38 @@ def check_name(name: str) -> str:
 
 
 def save_face(face: EnrolledFace, folder: Path | None = None) -> Path:
-    """Write (or replace) a face; returns its folder."""
+    """Write (or replace) a face, with a preview of the views it kept; returns its folder."""
     where = (folder or faces_dir()) / check_name(face.name)
     tmp = where.with_name(where.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    cv2.imwrite(str(tmp / "face.png"), face.image)
-    (tmp / "face.json").write_text(json.dumps({
-        "name": face.name, "quality": face.quality, "photo": face.photo,
-        "pose": [face.pose.yaw_deg, face.pose.pitch_deg, face.pose.roll_deg],
-        "landmarks": np.round(face.landmarks, 3).tolist()}), encoding="utf-8")
+    views = []
+    for i, view in enumerate(face.views):   # view 0 is face.png, as before there were views
+        file = "face.png" if i == 0 else f"view-{i}.png"
+        cv2.imwrite(str(tmp / file), view.image)
+        views.append({"image": file, "quality": view.quality, "photo": view.photo,
+                      "pose": [view.pose.yaw_deg, view.pose.pitch_deg, view.pose.roll_deg],
+                      "landmarks": np.round(view.landmarks, 3).tolist()})
+    meta = {"name": face.name, **{k: v for k, v in views[0].items() if k != "image"},
+            "views": views[1:]}
+    (tmp / "face.json").write_text(json.dumps(meta), encoding="utf-8")
+    cv2.imwrite(str(tmp / PREVIEW), preview(face), [cv2.IMWRITE_JPEG_QUALITY, 90])
     shutil.rmtree(where, ignore_errors=True)
     tmp.rename(where)
     return where
+
+
+def preview(face: EnrolledFace) -> FrameBGR:
+    """The kept views side by side, each labelled with its head turn and where it came from."""
+    tiles = []
+    for view in sorted(face.views, key=lambda v: v.pose.yaw_deg):
+        tile = view.image.copy()
+        label = f"yaw {view.pose.yaw_deg:+.0f}  q {view.quality:.2f}"
+        for colour, width in (((0, 0, 0), 3), ((255, 255, 255), 1)):
+            cv2.putText(tile, label, (6, tile.shape[0] - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
+                        colour, width, cv2.LINE_AA)
+        tiles.append(tile)
+    return np.hstack(tiles)
 
 
 def list_faces(folder: Path | None = None) -> list[str]:
@@ -87,12 +149,18 @@ def load_face(name: str, folder: Path | None = None) -> EnrolledFace:
                           f"'livecam enroll PHOTO --name {name}'")
     try:
         meta = json.loads((where / "face.json").read_text(encoding="utf-8"))
-        image = cv2.imread(str(where / "face.png"), cv2.IMREAD_COLOR)
-        landmarks = np.asarray(meta["landmarks"], np.float32)
-        if image is None or landmarks.shape != (478, 3):
-            raise ValueError("image or landmarks missing")
-        return EnrolledFace(meta["name"], image, landmarks, HeadPose(*meta["pose"]),
-                            float(meta["quality"]), str(meta["photo"]))
+        views = tuple(_view(where, entry) for entry in
+                      [{**meta, "image": "face.png"}, *meta.get("views", [])])
+        return EnrolledFace(meta["name"], views)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise PresetError(f"enrolled face '{name}' in {where} is damaged ({exc}); enrol it "
                           "again with 'livecam enroll PHOTO --name NAME'") from None
+
+
+def _view(where: Path, entry: dict[str, Any]) -> FaceView:
+    image = cv2.imread(str(where / Path(str(entry["image"])).name), cv2.IMREAD_COLOR)
+    landmarks = np.asarray(entry["landmarks"], np.float32)
+    if image is None or landmarks.shape != (478, 3):
+        raise ValueError(f"{entry['image']}: image or landmarks missing")
+    return FaceView(image, landmarks, HeadPose(*entry["pose"]), float(entry["quality"]),
+                    str(entry["photo"]))

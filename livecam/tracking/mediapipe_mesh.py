@@ -9,12 +9,16 @@ import numpy as np
 
 from livecam.errors import TrackerError
 from livecam.frame import Face, Frame, FrameBGR, Points
+from livecam.tracking import mesh_regions as regions
 from livecam.tracking.identity import Box, IdAssigner, iou
 from livecam.tracking.one_euro import OneEuroFilter
 from livecam.tracking.pose import head_pose
 from livecam.tracking.settings import TrackingSettings
 
 _CROP_SIDE_PX = 256
+# what moves on its own, faster than the head: lids, irises and lips
+EXPRESSION_POINTS = tuple(sorted(set(regions.RIGHT_EYE_LOOP) | set(regions.LEFT_EYE_LOOP)
+                                 | set(range(468, 478)) | set(regions.LIPS)))
 
 
 def _import_mediapipe() -> Any:
@@ -101,7 +105,8 @@ class MediaPipeTracker:
         if self.settings.smoothing:
             filt = self._filters.get(face_id)
             if filt is None:
-                filt = OneEuroFilter(self.settings.min_cutoff_hz, self.settings.beta)
+                filt = OneEuroFilter(self.settings.min_cutoff_hz, self.settings.beta,
+                                     own_speed=EXPRESSION_POINTS)
                 self._filters[face_id] = filt
             points = filt(points, t_s, scale=size)
             box = _box(points)

@@ -7,6 +7,7 @@ Speed is measured in face sizes per second so one setting suits near and far fac
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -28,14 +29,18 @@ class OneEuroFilter:
         d_cutoff_hz: Cutoff for the speed estimate itself.
         shared_speed: Drive every point's cutoff by the median point speed: one clean estimate
             of how fast the face moves, so noise on single points does not open the filter.
+        own_speed: Points whose cutoff also follows their own speed (eyelids, irises, lips:
+            a blink or a word moves them alone, and the median would hold them back).
     """
 
     def __init__(self, min_cutoff_hz: float = 0.5, beta: float = 20.0,
-                 d_cutoff_hz: float = 1.0, shared_speed: bool = True) -> None:
+                 d_cutoff_hz: float = 1.0, shared_speed: bool = True,
+                 own_speed: Sequence[int] = ()) -> None:
         self.min_cutoff_hz = min_cutoff_hz
         self.beta = beta
         self.d_cutoff_hz = d_cutoff_hz
         self.shared_speed = shared_speed
+        self.own_speed = np.asarray(own_speed, np.int64)
         self._x: Array | None = None
         self._dx: Array | None = None
         self._t_s = 0.0
@@ -51,8 +56,11 @@ class OneEuroFilter:
         self._dx += _alpha(self.d_cutoff_hz, dt_s) * (dx - self._dx)
         speed = np.sqrt(np.sum(self._dx[:, :2] ** 2, axis=1, keepdims=True)) / max(scale, 1e-6)
         if self.shared_speed:
-            cutoff: npt.NDArray[np.float32] | float = (
-                self.min_cutoff_hz + self.beta * float(np.median(speed)))
+            shared = np.full_like(speed, float(np.median(speed)))
+            if self.own_speed.size:
+                own = self.own_speed[self.own_speed < len(speed)]
+                shared[own] = np.maximum(shared[own], speed[own])
+            cutoff: npt.NDArray[np.float32] | float = self.min_cutoff_hz + self.beta * shared
         else:
             cutoff = self.min_cutoff_hz + self.beta * speed
         self._x = self._x + _alpha(cutoff, dt_s) * (x - self._x)
