@@ -167,6 +167,11 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
 
         def build(name: str) -> tuple[Effect, ResolutionController | None]:
             other = load_preset(name)
+            running = getattr(trk, "settings", other.tracking)
+            if other.tracking != running:   # one tracker serves the whole stream
+                log.warning("preset '%s': its [tracking] table is not applied on a live "
+                            "switch (the stream keeps tracking as it started); start with "
+                            "--preset %s to use it", name, name)
             made = build_effect(other.effect, _effect_settings(other, config, strict=False),
                                 target_fps)
             # the machine did not change: start where the running controller has settled

@@ -302,3 +302,48 @@ def test_a_colour_face_on_a_grey_backdrop_is_not_called_black_and_white(tmp_path
     assert "usable" in examine(path, "nasa").reason
     cv2.imwrite(str(tmp_path / "grey.jpg"), grey)
     assert "black-and-white" in examine(tmp_path / "grey.jpg", "nasa").reason
+
+
+def test_a_hotkey_that_cannot_be_bound_names_the_settings_file():
+    from livecam.control.settings import config_path, load_config
+    from livecam.errors import ConfigError
+
+    config_path().parent.mkdir(parents=True, exist_ok=True)
+    config_path().write_text('[hotkeys]\ntoggle_effect = "ctrl+alt+banana"\n')
+    with pytest.raises(ConfigError) as refused:
+        load_config()
+    message = str(refused.value)
+    assert str(config_path()) in message and "unknown key 'banana'" in message
+
+
+def test_a_photo_path_given_as_face_suggests_an_enrolment_that_works():
+    from livecam.swap.faces_store import check_name, load_face
+
+    with pytest.raises(PresetError) as refused:
+        load_face("../faces/b.jpg")
+    message = str(refused.value)
+    assert "livecam enroll ../faces/b.jpg --name b'" in message and "--face b" in message
+    assert check_name("b") == "b"
+
+
+def test_a_switched_to_presets_tracking_table_is_said_to_be_left_unapplied(tmp_path, caplog):
+    import logging
+
+    from livecam.paths import user_preset_dir
+    from live_stream import start_stream
+
+    presets = user_preset_dir()
+    presets.mkdir(parents=True, exist_ok=True)
+    (presets / "one-face.toml").write_text(
+        'description = "landmarks for one face"\neffect = "landmarks"\n'
+        '[tracking]\nmax_faces = 1\n')
+    caplog.set_level(logging.WARNING, logger="livecam")
+    stream, thread, box = start_stream(tmp_path, control=True)
+    try:
+        stream.control.select_preset("one-face")
+        state = stream.wait_for(lambda s: s["preset"] == "one-face" or s["last_error"])
+        assert state["preset"] == "one-face"
+    finally:
+        stream.stop()
+    assert "error" not in box, box.get("error")
+    assert any("[tracking] table is not applied" in r.getMessage() for r in caplog.records)

@@ -63,11 +63,17 @@ def face_region(landmarks: Points, side: int, scale: float = 1.0) -> npt.NDArray
 
 
 def skin_mask(landmarks: Points, side: int) -> npt.NDArray[np.bool_]:
-    """Cheeks, forehead and chin: the oval without eyes and mouth, for colour statistics."""
+    """Cheeks, forehead and chin: the oval without eyes, brows and mouth, for colour and
+    light statistics (a dark brow read as shadow would paint a second brow on a swap)."""
     mask = np.zeros((side, side), np.uint8)
     _fill(mask, landmarks, FACE_OVAL, 1, scale=0.85)
     for loop, scale in ((RIGHT_EYE_LOOP, 1.8), (LEFT_EYE_LOOP, 1.8), (INNER_LIPS, 1.6)):
         _fill(mask, landmarks, loop, 0, scale=scale)
+    for brow in (regions.RIGHT_BROW, regions.LEFT_BROW):
+        pts = landmarks[list(brow), :2].astype(np.float64)
+        centre = pts.mean(axis=0)
+        hull = cv2.convexHull(np.round((centre + (pts - centre) * 1.5) * 4).astype(np.int32))
+        cv2.fillConvexPoly(mask, hull, 0, cv2.LINE_AA, shift=2)
     return mask.astype(bool)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from livecam.adapt.ladder import QUALITIES
 from livecam.config_tables import build_settings, read_text
 from livecam.control.actions import Action
+from livecam.control.hotkeys import check_bindings
 from livecam.errors import ConfigError, PresetError
 from livecam.loop.privacy import PRIVACY_MODES
 from livecam.paths import user_config_dir
@@ -138,8 +139,13 @@ def load_config(path: Path | None = None) -> UserConfig:
                 raise ConfigError(f"{where}: [{section}] must be a table")
             data[section].update(table)
     try:
-        return UserConfig(build_settings(ServerSettings, data["control"], f"{where} [control]"),
-                          build_settings(HotkeySettings, data["hotkeys"], f"{where} [hotkeys]"),
-                          where, build_settings(RunDefaults, data["run"], f"{where} [run]"))
+        config = UserConfig(build_settings(ServerSettings, data["control"], f"{where} [control]"),
+                            build_settings(HotkeySettings, data["hotkeys"], f"{where} [hotkeys]"),
+                            where, build_settings(RunDefaults, data["run"], f"{where} [run]"))
     except PresetError as exc:
         raise ConfigError(str(exc)) from None
+    try:   # a combination that cannot be bound is the file's error: say which file
+        check_bindings(config.hotkeys.bindings())
+    except ConfigError as exc:
+        raise ConfigError(f"{where} [hotkeys]: {exc}") from None
+    return config

@@ -211,7 +211,8 @@ class FaceSwapEffect:
             fused = self.model.run(target_context(crop, mask), warped, mask)
         else:
             fused = plain_paste(crop, warped, mask)
-        fused = restore_detail(fused, warped, mask, s.detail, crop, skin)
+        # as sharp as the camera over the whole pasted face: brows and lids hold most edges
+        fused = restore_detail(fused, warped, mask, s.detail, crop, mask > 0.5)
         fused = lay_in(fused, kept)     # and the camera's own openings go out as they are
         if self._objects:   # out of the paste only: the model saw the whole face
             keep = object_mask(crop, landmarks, skin_mask(landmarks, side))

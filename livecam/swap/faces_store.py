@@ -140,6 +140,11 @@ def list_faces(folder: Path | None = None) -> list[str]:
 def load_face(name: str, folder: Path | None = None) -> EnrolledFace:
     """A stored face; an unknown name lists the enrolled ones."""
     root = folder or faces_dir()
+    if not NAME_RULE.match(name):   # a path or a file name: it has to be enrolled first
+        stem = re.sub(r"[^A-Za-z0-9_.-]", "-", Path(name).stem).strip("-._")[:40] or "me"
+        raise PresetError(f"no enrolled face {name!r}: --face takes the name of an enrolled "
+                          f"face, not a photo; enrol the photo first with 'livecam enroll "
+                          f"{name} --name {stem}', then use --face {stem}")
     where = root / name
     known = list_faces(root)
     if name not in known:
