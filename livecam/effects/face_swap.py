@@ -88,7 +88,7 @@ class FaceSwapSettings:
     colour: bool = True
     light: Annotated[float, Range(0.0, 1.0)] = 1.0
     detail: Annotated[float, Range(0.0, 1.0)] = 1.0
-    steady: Annotated[float, Range(0.0, 1.0, below_hi=True)] = 0.65
+    steady: Annotated[float, Range(0.0, 1.0, below_hi=True)] = 0.7
     fusion: Literal["auto", "on", "off"] = "auto"
     tier: TierChoice = "auto"
     precision: PrecisionChoice = "auto"
