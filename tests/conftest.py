@@ -123,3 +123,17 @@ def demo_face():
     (face,) = tracker.track(Frame(image, 0, 0.0))
     tracker.close()
     return image, face
+
+
+@pytest.fixture(scope="session")
+def portrait(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo portrait at twice its size, so its face is as large as a selfie's."""
+    from importlib import resources
+
+    import cv2
+
+    data = resources.files("livecam.assets").joinpath("demo_face.jpg").read_bytes()
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    path = tmp_path_factory.mktemp("photos") / "portrait.jpg"
+    cv2.imwrite(str(path), cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
+    return path

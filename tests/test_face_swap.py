@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from importlib import resources
 
 import cv2
 import numpy as np
@@ -19,16 +18,6 @@ from livecam.swap.enroll import enroll, examine
 from livecam.swap.faces_store import faces_dir, list_faces, load_face, save_face
 from livecam.tracking.mediapipe_mesh import MediaPipeTracker
 from livecam.tracking.settings import TrackingSettings
-
-
-@pytest.fixture(scope="module")
-def portrait(tmp_path_factory):
-    """The demo portrait at twice its size, so its face is as large as a selfie's."""
-    data = resources.files("livecam.assets").joinpath("demo_face.jpg").read_bytes()
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    path = tmp_path_factory.mktemp("photos") / "portrait.jpg"
-    cv2.imwrite(str(path), cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
-    return path
 
 
 def _write(folder, name, image):

@@ -3,7 +3,6 @@ sharpness, lids and lips that keep up, and enrolment views from several angles."
 
 from __future__ import annotations
 
-from importlib import resources
 from types import SimpleNamespace
 
 import cv2
@@ -25,13 +24,9 @@ from livecam.tracking.one_euro import OneEuroFilter
 
 
 @pytest.fixture(scope="module")
-def portrait_mesh(tmp_path_factory):
+def portrait_mesh(portrait):
     """The demo portrait's enrolled mesh (crop pixels, depth in the same pixels)."""
-    data = resources.files("livecam.assets").joinpath("demo_face.jpg").read_bytes()
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    path = tmp_path_factory.mktemp("photos") / "portrait.jpg"
-    cv2.imwrite(str(path), cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
-    face, _ = enroll([path], "me")
+    face, _ = enroll([portrait], "me")
     return face.landmarks.astype(np.float64)
 
 
