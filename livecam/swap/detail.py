@@ -33,15 +33,11 @@ def high_pass(source: FrameBGR) -> npt.NDArray[np.int16]:
                                                       max(source.shape[0] / 170, 0.5))
 
 
-def add_detail(fused: FrameBGR, high: npt.NDArray[np.int16], mask: Mask, amount: float
-               ) -> FrameBGR:
-    """`fused` plus `amount` × `high` where `mask` is set (16-bit integers, 7 fractional
-    bits: |high| ≤ 255 times a weight ≤ 2.5 × 128 stays within int16 after the shift)."""
-    if amount <= 0.0:
+def _laid_on(fused: FrameBGR, layer: npt.NDArray[np.float32], gain: float) -> FrameBGR:
+    """`fused` plus `gain` × the detail layer, rounded and kept within 0–255."""
+    if gain <= 0.0:
         return fused
-    weight = (mask * (amount * 128.0)).astype(np.int32)[..., None]
-    out = fused.astype(np.int32) + ((high.astype(np.int32) * weight + 64) >> 7)
-    return np.clip(out, 0, 255).astype(np.uint8)
+    return np.clip(fused + layer * np.float32(gain) + 0.5, 0, 255).astype(np.uint8)
 
 
 def restore_detail(fused: FrameBGR, source: FrameBGR, mask: Mask, amount: float,
@@ -53,20 +49,20 @@ def restore_detail(fused: FrameBGR, source: FrameBGR, mask: Mask, amount: float,
         fused: The fusion model's (or the paste's) face.
         source: The warped enrolled face.
         mask: The swap mask.
-        amount: 0–1: how far toward the camera's sharpness (with no camera: the fixed share
-            of the enrolled face's detail).
+        amount: 0–1: the share of the gain that matches the camera's sharpness (with no
+            camera: the share of the enrolled face's own detail).
         camera: The camera's crop; its gradient energy over `face` is the sharpness aimed at.
-        face: Where sharpness is compared (the face's skin, away from the mask's edge).
+        face: Where sharpness is compared.
     """
     if amount <= 0.0:
         return fused
-    high = high_pass(source)
+    layer = high_pass(source).astype(np.float32) * mask[..., None]   # made once, scaled twice
     if camera is None or face is None or not face.any():
-        return add_detail(fused, high, mask, amount)
+        return _laid_on(fused, layer, amount)
     aim = gradient_energy(camera, face)
     soft = gradient_energy(fused, face)
-    full = gradient_energy(add_detail(fused, high, mask, 1.0), face)
+    full = gradient_energy(_laid_on(fused, layer, 1.0), face)
     if full <= soft + 1e-3:   # nothing to add (a flat source)
         return fused
     gain = float(np.clip((aim - soft) / (full - soft), 0.0, MAX_GAIN))
-    return add_detail(fused, high, mask, gain * amount)
+    return _laid_on(fused, layer, gain * amount)
