@@ -162,3 +162,48 @@ def test_held_eyes_smooth_landmark_noise_and_follow_a_glance(aligned):
     assert abs(out[centre, 0] - glance[centre, 0]) < 0.12 * width
     other = np.setdiff1d(np.arange(len(marks)), EYE_POINTS)
     assert np.array_equal(out[other], glance[other])   # only the eye points are held
+
+
+def _with_sunglasses(image, landmarks):
+    """`image` with a dark, even lens over each eye, from brow to upper cheek."""
+    import cv2
+
+    out = image.copy()
+    iod = float(np.linalg.norm(landmarks[33, :2] - landmarks[263, :2]))
+    for loop in (regions.RIGHT_EYE_LOOP, regions.LEFT_EYE_LOOP):
+        cx, cy = landmarks[list(loop), :2].mean(axis=0)
+        cv2.ellipse(out, (int(cx), int(cy + 0.05 * iod)), (int(0.42 * iod), int(0.3 * iod)),
+                    0, 0, 360, (38, 34, 30), -1, cv2.LINE_AA)
+    return out
+
+
+def test_eyes_behind_sunglasses_are_not_drawn(aligned):
+    from livecam.look.eyes import eyes_visible
+
+    crop, _ = aligned
+    lensed = _with_sunglasses(crop.image, crop.landmarks)
+    assert eyes_visible(crop.image, crop.landmarks) > 0.9
+    assert eyes_visible(lensed, crop.landmarks) < 0.1
+    steady = SteadyEyes()
+    assert steady.shown(3, 1.0) == 1.0
+    fading = [steady.shown(3, eyes_visible(lensed, crop.landmarks)) for _ in range(5)]
+    assert 0.0 < fading[0] < 1.0 and fading[-1] == 0.0   # over a few frames, not at once
+
+
+def test_the_stylize_effect_draws_no_eyes_on_a_lens(demo_face):
+    from livecam.effects.stylize import StylizeEffect
+    from livecam.frame import Frame
+    from livecam.preset import load_preset
+
+    image, face = demo_face
+    lensed = _with_sunglasses(image, face.landmarks)
+    effect = StylizeEffect(load_preset("fairy-tale").effect_settings)
+    try:
+        out = effect.apply(Frame(lensed, 0, 0.0), [face])
+    finally:
+        effect.close()
+    for loop in (regions.RIGHT_EYE_LOOP, regions.LEFT_EYE_LOOP):
+        x0, y0 = face.landmarks[list(loop), :2].min(axis=0).astype(int)
+        x1, y1 = face.landmarks[list(loop), :2].max(axis=0).astype(int)
+        # no drawn white or catchlight inside the lens
+        assert out[y0:y1 + 1, x0:x1 + 1].max() < 150

@@ -30,7 +30,7 @@ from livecam.config_tables import Range, check_fields
 from livecam.inference.choices import PrecisionChoice, ProviderChoice, TierChoice
 from livecam.inference.device_profile import choose, session_providers
 from livecam.inference.onnx_model import ImageModel
-from livecam.look.eyes import EyeSettings, SteadyEyes, draw_eyes, iris_colour
+from livecam.look.eyes import EyeSettings, SteadyEyes, draw_eyes, eyes_visible, iris_colour
 from livecam.look.shading import shade
 from livecam.look.upsample import guided_upsample
 from livecam.tracking.segmentation import PersonSegmenter
@@ -178,11 +178,14 @@ class StylizeEffect:
         painted = guided_upsample(small, styled, crop)
         if self.settings.shading > 0:
             painted = shade(painted, moved, depth, self.settings.shading)
-        if self.settings.eyes.draw:
+        shown = (self._eyes.shown(face.face_id, eyes_visible(crop, moved))
+                 if self.settings.eyes.draw else 0.0)
+        if shown > 0.0:   # not over sunglasses
             # held still in the frame's pixels, where the crop's own jitter shows too
             in_frame = _affine(moved, to_frame)
             held, colour = self._eyes.steady(face.face_id, in_frame, iris_colour(crop, moved))
-            painted = draw_eyes(painted, _affine(held, to_crop), self.settings.eyes, colour)
+            drawn = draw_eyes(painted, _affine(held, to_crop), self.settings.eyes, colour)
+            painted = _mix(painted, drawn, shown)
         painted = _mix(crop, painted, self.settings.strength)
         mask = head_mask(moved * (side / big), side)
         if big != side:

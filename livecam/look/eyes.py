@@ -8,6 +8,11 @@ through. The landmarks are already smoothed by the tracker, but a drawn eye is h
 and enlarged, so the jitter left over is held back further by `SteadyEyes`; the sizes are taken
 from the eye's width rather than from the iris ring, which is the noisiest part of the mesh, and
 the strokes have fractional widths, so a line does not jump a pixel as the face moves.
+
+Eyes behind sunglasses are not drawn: a cartoon eye painted on a lens reads as a sticker.
+`eyes_visible` tells a lens from an eye by what it does to the camera image: the skin just
+under the lower lid turns much darker than the cheek below it (a lens, or a thick frame), and
+inside the lids there is no contrast between white and iris (only a dark lens has none).
 """
 
 from __future__ import annotations
@@ -34,6 +39,13 @@ HOLD = 0.03      # eye widths a drawn lid point may trail the tracked one, to hi
 IRIS_HOLD = 0.07  # the same for the iris centre, the noisiest point the eyes are drawn from
 CREEP = 0.15     # share of a gap within the hold closed per frame, so a still eye settles
 COLOUR_KEEP = 0.9  # share of the previous frame's iris colour kept (the sample is noisy)
+UNDER_EYE = ((230, 229, 231, 228), (450, 449, 451, 448))   # just under each lower lid
+CHEEK = (205, 425, 207, 427)                                # mid-cheek, below any lens
+LENS_DARKER = (24.0, 34.0)   # under-eye darker than the cheek (Lab L): an eye … a lens
+EYE_CONTRAST = (12.0, 20.0)  # lightness spread inside the lids (Lab L): a lens … an eye,
+GLINT = 8.0                  # raised by up to this for a very dark lens (its reflections)
+SURE = (0.3, 0.7)            # visibility at which drawn eyes start to show … show fully
+FADE = 0.25                  # most the drawn eyes' opacity changes per frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +76,55 @@ class EyeSettings:
         check_fields(self, "eyes")
 
 
+def _ramp(x: float, lo: float, hi: float) -> float:
+    return float(np.clip((x - lo) / (hi - lo), 0.0, 1.0))
+
+
+def _patch_lab(lab: Float, landmarks: Points, points: tuple[int, ...], r: int
+               ) -> npt.NDArray[np.float32]:
+    h, w = lab.shape[:2]
+    parts = []
+    for i in points:
+        x, y = (int(round(float(v))) for v in landmarks[i, :2])
+        part = lab[max(y - r, 0):min(y + r + 1, h), max(x - r, 0):min(x + r + 1, w)]
+        parts.append(part.reshape(-1, 3))
+    joined = np.concatenate(parts)
+    return np.median(joined, axis=0) if len(joined) else np.full(3, np.nan, np.float32)
+
+
+def eyes_visible(image: FrameBGR, landmarks: Points) -> float:
+    """How sure it is that the eyes are seen rather than hidden behind dark lenses, 0–1, from
+    the camera image (not the stylised one) and its mesh in the same pixels."""
+    pts = landmarks[:, :2]
+    iod = float(np.linalg.norm(pts[33] - pts[263]))
+    pad = int(0.15 * iod) + 2
+    x0, y0 = (max(int(v) - pad, 0) for v in pts.min(axis=0))
+    x1 = min(int(pts[:, 0].max()) + pad, image.shape[1])
+    y1 = min(int(pts[:, 1].max()) + pad, image.shape[0])
+    if iod < 8 or x1 - x0 < 8 or y1 - y0 < 8:
+        return 1.0
+    lab = cv2.cvtColor(image[y0:y1, x0:x1].astype(np.float32) / 255.0, cv2.COLOR_BGR2Lab)
+    local = (landmarks[:, :2] - (x0, y0)).astype(np.float32)
+    r = max(1, int(0.04 * iod))
+    cheek = float(_patch_lab(lab, local, CHEEK, r)[0])
+    darker = np.mean([cheek - float(_patch_lab(lab, local, under, r)[0])
+                      for under in UNDER_EYE])
+    spreads = []
+    for loop, _, _ in EYES:
+        inside = np.zeros(lab.shape[:2], np.uint8)
+        cv2.fillPoly(inside, [np.round(local[list(loop)]).astype(np.int32)], 1)
+        lightness = lab[..., 0][inside > 0]
+        if len(lightness) >= 6:
+            lo, hi = np.percentile(lightness, (10, 90))
+            spreads.append(float(hi - lo))
+    if not np.isfinite(darker) or not spreads:
+        return 1.0
+    glint = GLINT * _ramp(float(darker), LENS_DARKER[1], LENS_DARKER[1] + 40.0)
+    lens = _ramp(float(darker), *LENS_DARKER) * (
+        1.0 - _ramp(min(spreads), EYE_CONTRAST[0] + glint, EYE_CONTRAST[1] + glint))
+    return 1.0 - lens
+
+
 class SteadyEyes:
     """Per-face hysteresis on the points the eyes are drawn from, in frame pixels.
 
@@ -74,6 +135,7 @@ class SteadyEyes:
 
     def __init__(self) -> None:
         self._last: dict[int, tuple[Points, npt.NDArray[np.float32]]] = {}
+        self._shown: dict[int, float] = {}
         centres = {centre for _, centre, _ in EYES}
         self._hold = np.array([[IRIS_HOLD if i in centres else HOLD] for i in EYE_POINTS],
                               np.float32)
@@ -96,10 +158,21 @@ class SteadyEyes:
         held[EYE_POINTS, :2] = points
         return held, colour
 
+    def shown(self, face_id: int, visible: float) -> float:
+        """The drawn eyes' opacity: `visible` reached over a few frames, so one misjudged
+        frame (a glint on a lens, a hand passing) does not flash the eyes on or off."""
+        target = _ramp(visible, *SURE)
+        last = self._shown.get(face_id, target)
+        now = last + float(np.clip(target - last, -FADE, FADE))
+        self._shown[face_id] = now
+        return now
+
     def forget(self, keep_ids: set[int]) -> None:
         """Drop faces no longer in view."""
         for face_id in set(self._last) - keep_ids:
             del self._last[face_id]
+        for face_id in set(self._shown) - keep_ids:
+            del self._shown[face_id]
 
 
 def _stroke(shape: tuple[int, ...], points: npt.NDArray[np.float64],
