@@ -207,3 +207,33 @@ def test_the_stylize_effect_draws_no_eyes_on_a_lens(demo_face):
         x1, y1 = face.landmarks[list(loop), :2].max(axis=0).astype(int)
         # no drawn white or catchlight inside the lens
         assert out[y0:y1 + 1, x0:x1 + 1].max() < 150
+
+
+def test_hair_gloss_lights_the_hair_above_the_face_and_nothing_else(demo_face):
+    import cv2
+
+    from livecam.compositing.masks import face_region
+    from livecam.look.hair import hair_gloss
+    from livecam.tracking.segmentation import PersonSegmenter
+
+    image, face = demo_face
+    segmenter = PersonSegmenter()
+    try:
+        person = segmenter.person(image)
+    finally:
+        segmenter.close()
+    out = image.copy()
+    hair_gloss(out, face.landmarks, person, 0.6)
+    change = out.astype(int).sum(axis=2) - image.astype(int).sum(axis=2)
+    assert change.min() >= 0                       # it only lightens
+    lm = face.landmarks
+    eyes = lm[[159, 386], 1].min()
+    ys, xs = np.nonzero(change > 30)
+    assert len(ys) > 50 and (ys < eyes).all()   # a band over the crown and down its sides
+    side = max(image.shape[:2])
+    square = cv2.copyMakeBorder(change.astype(np.float32), 0, side - image.shape[0], 0,
+                                side - image.shape[1], cv2.BORDER_CONSTANT)
+    assert square[face_region(lm, side, scale=0.95)].max() == 0   # never on the face
+    probability, scale = person
+    outside = cv2.resize(probability, image.shape[1::-1]) < 0.1
+    assert change[outside].max() == 0                # never on the background

@@ -31,6 +31,7 @@ from livecam.inference.choices import PrecisionChoice, ProviderChoice, TierChoic
 from livecam.inference.device_profile import choose, session_providers
 from livecam.inference.onnx_model import ImageModel
 from livecam.look.eyes import EyeSettings, SteadyEyes, draw_eyes, eyes_visible, iris_colour
+from livecam.look.hair import hair_gloss
 from livecam.look.shading import shade
 from livecam.look.upsample import guided_upsample
 from livecam.tracking.segmentation import PersonSegmenter
@@ -69,6 +70,7 @@ class StylizeSettings:
             resolution controller's rung bounds it too); 0 pastes the network's output scaled
             up.
         shading: 0–1, soft 3D character lighting from the mesh's normals.
+        hair_gloss: 0–1, a glossy band across the hair (needs `hair_edge` for the outline).
         eyes: Cartoon eyes drawn at the output resolution.
     """
 
@@ -85,6 +87,7 @@ class StylizeSettings:
     steady: Annotated[float, Range(0.0, 1.0, below_hi=True)] = 0.6
     output_side: Annotated[int, Range(128, 1024, zero_ok=True)] = 512
     shading: Annotated[float, Range(0.0, 1.0)] = 0.0
+    hair_gloss: Annotated[float, Range(0.0, 1.0)] = 0.0
     shape: ShapeSettings = field(default_factory=ShapeSettings)
     eyes: EyeSettings = field(default_factory=EyeSettings)
 
@@ -200,8 +203,11 @@ class StylizeEffect:
         self._flicker.forget({face.face_id for face in largest})
         self._eyes.forget({face.face_id for face in largest})
         out, person = background.result()
-        for crop, mask, to_crop in painted:
+        for face, (crop, mask, to_crop) in zip(largest, painted):
             paste_face(out, crop, mask, to_crop, match_edge=True, person=person)
+            if person is not None:
+                hair_gloss(out, face.landmarks, person,
+                           self.settings.hair_gloss * self.settings.strength)
         return out
 
     def close(self) -> None:
