@@ -237,3 +237,26 @@ def test_hair_gloss_lights_the_hair_above_the_face_and_nothing_else(demo_face):
     probability, scale = person
     outside = cv2.resize(probability, image.shape[1::-1]) < 0.1
     assert change[outside].max() == 0                # never on the background
+
+
+def test_drawn_eyes_blur_along_their_motion_as_the_camera_does(aligned):
+    import cv2
+
+    crop, _ = aligned
+    settings = EyeSettings(draw=True)
+    still = draw_eyes(crop.image, crop.landmarks, settings)
+    assert np.array_equal(draw_eyes(crop.image, crop.landmarks, settings, None,
+                                    np.array([1.2, 0.0])), still)   # under a pixel of streak
+    moving = draw_eyes(crop.image, crop.landmarks, settings, None, np.array([12.0, 0.0]))
+
+    def energy(image, dx, dy):
+        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        x0, y0 = crop.landmarks[list(regions.RIGHT_EYE_LOOP), :2].min(axis=0).astype(int)
+        x1, y1 = crop.landmarks[list(regions.RIGHT_EYE_LOOP), :2].max(axis=0).astype(int)
+        return float((cv2.Sobel(grey, cv2.CV_32F, dx, dy)[y0:y1, x0:x1] ** 2).mean())
+
+    assert energy(moving, 1, 0) < 0.6 * energy(still, 1, 0)      # blurred across the motion
+    assert energy(moving, 0, 1) > 0.5 * energy(still, 0, 1)      # much less along it
+    far = np.ones(crop.image.shape[:2], bool)
+    far[int(crop.landmarks[:, 1].min()) - 40:, :] = False        # well above the eyes
+    assert np.array_equal(moving[far], crop.image[far])

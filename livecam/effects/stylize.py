@@ -187,7 +187,9 @@ class StylizeEffect:
             # held still in the frame's pixels, where the crop's own jitter shows too
             in_frame = _affine(moved, to_frame)
             held, colour = self._eyes.steady(face.face_id, in_frame, iris_colour(crop, moved))
-            drawn = draw_eyes(painted, _affine(held, to_crop), self.settings.eyes, colour)
+            motion = to_crop[:, :2] @ self._eyes.motion(face.face_id)
+            drawn = draw_eyes(painted, _affine(held, to_crop), self.settings.eyes, colour,
+                              motion)
             painted = _mix(painted, drawn, shown)
         painted = _mix(crop, painted, self.settings.strength)
         mask = head_mask(moved * (side / big), side)

@@ -46,6 +46,7 @@ EYE_CONTRAST = (12.0, 20.0)  # lightness spread inside the lids (Lab L): a lens 
 GLINT = 8.0                  # raised by up to this for a very dark lens (its reflections)
 SURE = (0.3, 0.7)            # visibility at which drawn eyes start to show … show fully
 FADE = 0.25                  # most the drawn eyes' opacity changes per frame
+EXPOSURE = 0.5   # share of a frame a webcam's shutter is open: the drawn eyes blur as its do
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,8 @@ class SteadyEyes:
     def __init__(self) -> None:
         self._last: dict[int, tuple[Points, npt.NDArray[np.float32]]] = {}
         self._shown: dict[int, float] = {}
+        self._raw: dict[int, Points] = {}
+        self._motion: dict[int, npt.NDArray[np.float64]] = {}
         centres = {centre for _, centre, _ in EYES}
         self._hold = np.array([[IRIS_HOLD if i in centres else HOLD] for i in EYE_POINTS],
                               np.float32)
@@ -144,6 +147,10 @@ class SteadyEyes:
                ) -> tuple[Points, npt.NDArray[np.float32]]:
         """`landmarks` (frame pixels) with the eye points held, and the iris colour smoothed."""
         points = landmarks[EYE_POINTS, :2].astype(np.float32)
+        raw = self._raw.get(face_id)
+        self._motion[face_id] = (np.zeros(2) if raw is None
+                                 else (points - raw).mean(axis=0).astype(np.float64))
+        self._raw[face_id] = points
         last = self._last.get(face_id)
         if last is not None:
             width = float(np.linalg.norm(landmarks[33, :2] - landmarks[133, :2]))
@@ -158,6 +165,10 @@ class SteadyEyes:
         held[EYE_POINTS, :2] = points
         return held, colour
 
+    def motion(self, face_id: int) -> npt.NDArray[np.float64]:
+        """How far the eyes moved since the last frame (frame pixels, x and y)."""
+        return self._motion.get(face_id, np.zeros(2))
+
     def shown(self, face_id: int, visible: float) -> float:
         """The drawn eyes' opacity: `visible` reached over a few frames, so one misjudged
         frame (a glint on a lens, a hand passing) does not flash the eyes on or off."""
@@ -171,8 +182,9 @@ class SteadyEyes:
         """Drop faces no longer in view."""
         for face_id in set(self._last) - keep_ids:
             del self._last[face_id]
-        for face_id in set(self._shown) - keep_ids:
-            del self._shown[face_id]
+        for table in (self._shown, self._raw, self._motion):
+            for face_id in set(table) - keep_ids:
+                del table[face_id]
 
 
 def _stroke(shape: tuple[int, ...], points: npt.NDArray[np.float64],
@@ -245,7 +257,8 @@ def _saturate(bgr: npt.NDArray[np.float32], boost: float, darkness: float
 
 
 def draw_eyes(image: FrameBGR, landmarks: Points, settings: EyeSettings,
-              colour: npt.NDArray[np.float32] | None = None) -> FrameBGR:
+              colour: npt.NDArray[np.float32] | None = None,
+              motion: npt.NDArray[np.float64] | None = None) -> FrameBGR:
     """Draw both eyes into a copy of `image`.
 
     Args:
@@ -253,18 +266,39 @@ def draw_eyes(image: FrameBGR, landmarks: Points, settings: EyeSettings,
         landmarks: The mesh in the crop's pixels, after any reshaping.
         settings: The look.
         colour: The iris colour (BGR, 0–1); sampled from `image` when None.
+        motion: How far the eyes moved since the last frame, in crop pixels: the drawn eyes
+            get the motion blur the camera gives a moving eye (crisp eyes on a blurred face
+            read as stickers).
     """
     out = image.copy()
     iris_bgr = _saturate(colour if colour is not None else iris_colour(image, landmarks),
                          settings.saturation, settings.darkness)
+    kernel = _motion_kernel(motion * EXPOSURE) if motion is not None else None
     for loop, centre, corners in EYES:
-        _draw_eye(out, landmarks, loop, centre, corners, settings, iris_bgr)
+        _draw_eye(out, landmarks, loop, centre, corners, settings, iris_bgr, kernel)
     return out
 
 
+def _motion_kernel(streak: npt.NDArray[np.float64]) -> Float | None:
+    """A normalised line kernel along `streak` (pixels), or None where it is under a pixel."""
+    length = float(np.hypot(*streak))
+    if length < 1.0:
+        return None
+    half = int(np.ceil(length / 2)) + 1
+    kernel = np.zeros((2 * half + 1, 2 * half + 1), np.float32)
+    ends = np.array([half, half]) + np.outer([-0.5, 0.5], streak)
+    cv2.line(kernel, _fixed_point(ends[0]), _fixed_point(ends[1]), 1.0, 1, cv2.LINE_AA,
+             shift=SUB)
+    return kernel / max(float(kernel.sum()), 1e-6)
+
+
+def _fixed_point(p: npt.NDArray[np.float64]) -> tuple[int, int]:
+    return int(round(p[0] * (1 << SUB))), int(round(p[1] * (1 << SUB)))
+
+
 def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: int,
-              corners: tuple[int, int], s: EyeSettings, iris_bgr: npt.NDArray[np.float32]
-              ) -> None:
+              corners: tuple[int, int], s: EyeSettings, iris_bgr: npt.NDArray[np.float32],
+              kernel: Float | None = None) -> None:
     lids = landmarks[list(loop), :2].astype(np.float64)
     outer, inner = landmarks[corners[0], :2].astype(np.float64), \
         landmarks[corners[1], :2].astype(np.float64)
@@ -274,7 +308,7 @@ def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: i
     upper, lower = lids[:9], lids[8:].tolist() + [lids[0].tolist()]
     gap = float(np.max(np.linalg.norm(upper[:, None] - np.asarray(lower)[None], axis=2).min(1)))
     lash_px = max(s.lash * width, 1.0)
-    pad = int(lash_px + s.wing * width + 4)
+    pad = int(lash_px + s.wing * width + 4) + (kernel.shape[0] if kernel is not None else 0)
     x0 = max(int(lids[:, 0].min()) - pad, 0)
     y0 = max(int(lids[:, 1].min()) - pad, 0)
     x1 = min(int(lids[:, 0].max()) + pad + 1, out.shape[1])
@@ -283,11 +317,12 @@ def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: i
         return
     off = np.array([x0, y0], np.float64)
     roi = out[y0:y1, x0:x1].astype(np.float32) / 255.0
+    under = roi.copy()
     shape = roi.shape[:2]
     open_eye = gap / width > CLOSED
 
+    lid = np.zeros(shape, np.float32)
     if open_eye:
-        lid = np.zeros(shape, np.float32)
         cv2.fillPoly(lid, [_fixed(lids - off)], 1.0, cv2.LINE_AA, shift=SUB)
         ys, xs = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
         top = float((upper[:, 1] - off[1]).mean())
@@ -340,4 +375,10 @@ def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: i
     ink = cv2.GaussianBlur(ink, (0, 0), max(0.4, lash_px / 6))[..., None]
     lash_colour = np.array([0.10, 0.07, 0.09], np.float32)
     roi = roi * (1 - ink) + lash_colour * ink
+    if kernel is not None:   # blur what was drawn (colour and cover), over what lay under it
+        cover = 1.0 - (1.0 - ink[..., 0]) * (1.0 - lid)
+        drawn = roi - under * (1.0 - cover[..., None])
+        cover = cv2.filter2D(cover, -1, kernel, borderType=cv2.BORDER_CONSTANT)
+        drawn = cv2.filter2D(drawn, -1, kernel, borderType=cv2.BORDER_CONSTANT)
+        roi = under * (1.0 - cover[..., None]) + drawn
     out[y0:y1, x0:x1] = np.clip(roi * 255.0 + 0.5, 0, 255).astype(np.uint8)
