@@ -65,7 +65,7 @@ def render(images: list[np.ndarray], marks: list[np.ndarray], preset: str) -> li
     for i, (image, lm) in enumerate(zip(images, marks)):
         box = (float(lm[:, 0].min()), float(lm[:, 1].min()), float(lm[:, 0].max()),
                float(lm[:, 1].max()))
-        face = Face(0, lm.astype(np.float32), box, head_pose(lm))
+        face = Face(i, lm.astype(np.float32), box, head_pose(lm))   # a new face each time
         outs.append(effect.apply(Frame(image, i, i / 30.0), [face]))
     effect.close()
     return outs

@@ -25,7 +25,7 @@ from livecam.control.live import EffectBuilder, LiveControl, require_presets
 from livecam.control.server import ControlServer
 from livecam.control.settings import load_config
 from livecam.control.token import load_or_create_token
-from livecam.effects.protocol import Adjustable, Effect, ModelReporting
+from livecam.effects.protocol import Adjustable, Effect, ModelReporting, RemoteReporting
 from livecam.effects.registry import build_effect
 from livecam.errors import ControlError, PresetError, SinkError
 from livecam.loop.pipeline import LoopSettings, Pipeline
@@ -197,6 +197,8 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
         cfg["target_fps"] = target_fps
         if isinstance(effect, ModelReporting):
             cfg["model"], cfg["provider"] = effect.model_name, effect.provider
+        if isinstance(effect, RemoteReporting):
+            cfg["remote"] = effect.remote_summary()
         record = build_record(cfg, rows, pipeline.captured, config.warmup_frames)
         if controller is not None:
             record["resolution_changes"] = [asdict(c) for c in controller.changes]

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 from livecam import __version__
 from livecam.adapt.ladder import QUALITIES
-from livecam.errors import LivecamError
+from livecam.errors import LivecamError, ModelError
 from livecam.quiet import configure_logging, filter_native_logs
 from livecam.config_tables import choices
-from livecam.inference.choices import ProviderChoice
+from livecam.inference.choices import ProviderName, provider_problem
 from livecam.inference.manifest import shipped_tiers
 from livecam.sinks.factory import SINK_FORMS
 from livecam.sources.factory import SourceSpec
@@ -55,6 +55,14 @@ _positive_int = _number(1, 10**9, int)
 _fps = _number(1, 240)
 
 
+def _provider(text: str) -> str:
+    """An argparse type: a local provider, "auto", or a Triton server address."""
+    problem = provider_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
 def _add_run_args(p: argparse.ArgumentParser, default_sinks: str) -> None:
     p.add_argument("--source", default=None,
                    help="camera index (0), device path (/dev/video2), video or image file, or "
@@ -82,8 +90,10 @@ def _add_run_args(p: argparse.ArgumentParser, default_sinks: str) -> None:
                    help="frame rate to hold (default: the source's)")
     p.add_argument("--tier", choices=("auto", *shipped_tiers()), default=None,
                    help="model tier, overriding the preset (auto: from the device profile)")
-    p.add_argument("--provider", choices=choices(ProviderChoice), default=None,
-                   help="onnxruntime execution provider, overriding the preset")
+    p.add_argument("--provider", type=_provider, default=None,
+                   help="where the models run, overriding the preset: auto, "
+                        f"{', '.join(choices(ProviderName))}, or triton://HOST:PORT "
+                        "(triton+tls://HOST:PORT) to send the face crops to a Triton server")
     p.add_argument("--record", default=None, metavar="PATH",
                    help="record the output with the microphone's sound (.mp4, .mov or .mkv; "
                         "playable even if livecam is killed)")
@@ -169,6 +179,34 @@ def build_parser() -> argparse.ArgumentParser:
     faces.add_argument("--remove", default=None, metavar="NAME", help="forget a face")
     add("presets", help="list presets")
     add("hotkeys", help="list the hotkeys, their conflicts and the window keys")
+    serve = add("serve", help="run the models on a Triton Inference Server: export a model "
+                "repository, or serve one on this machine")
+    serve_sub = serve.add_subparsers(dest="serve_command", required=True)
+    export = serve_sub.add_parser("export", parents=[levels],
+                                  help="write a Triton model repository of livecam's models")
+    export.add_argument("folder", help="where to write it (new or empty, or an earlier export)")
+    export.add_argument("--max-batch", type=_number(1, 64, int), default=8,
+                        help="requests Triton may join into one run (default 8)")
+    export.add_argument("--queue-delay-us", type=_number(0, 100_000, int), default=500,
+                        help="how long a request may wait for others to join it (default 500)")
+    export.add_argument("--model", action="append", dest="models", default=[], metavar="NAME",
+                        help="only this model variant (repeatable; default: all of them)")
+    local = serve_sub.add_parser("local", parents=[levels],
+                                 help="serve an exported repository here (PyTriton's bundled "
+                                      "tritonserver) until Ctrl-C")
+    local.add_argument("folder", help="a repository written by 'livecam serve export'")
+    local.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only; "
+                            "0.0.0.0 for the network)")
+    local.add_argument("--port", type=_number(1024, 65534, int), default=8001,
+                       help="gRPC port (default 8001; HTTP, used by PyTriton, is the next)")
+    local.add_argument("--no-batching", dest="batching", action="store_false",
+                       help="serve each request alone (no dynamic batching)")
+    local.add_argument("--threads", type=_number(1, 64, int), default=2,
+                       help="onnxruntime threads per model (default 2)")
+    local.add_argument("--tls-cert", default=None, metavar="PEM",
+                       help="server certificate: speak TLS (clients use triton+tls://)")
+    local.add_argument("--tls-key", default=None, metavar="PEM", help="its private key")
     doctor = add("doctor", help="check cameras, virtual camera, models and devices")
     doctor.add_argument("--probe", action="store_true",
                         help="measure every model variant again (after a hardware change)")
@@ -329,6 +367,43 @@ def _cmd_hotkeys() -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from pathlib import Path  # noqa: PLC0415
+
+    if args.serve_command == "export":
+        from livecam.remote.repository import check_repository, export_repository  # noqa: PLC0415
+
+        folder = Path(args.folder)
+        names = export_repository(folder, max_batch=args.max_batch,
+                                  queue_delay_us=args.queue_delay_us, only=args.models)
+        problems = check_repository(folder)
+        if problems:
+            raise ModelError(f"the exported repository does not check out: {problems[0]}")
+        print(f"wrote {len(names)} models and livecam-manifest to {folder}; serve it with\n"
+              f"  docker run --gpus all --rm -p 8001:8001 -v {folder.resolve()}:/models "
+              f"nvcr.io/nvidia/tritonserver:24.10-py3 tritonserver --model-repository=/models"
+              f"\nor here with 'livecam serve local {folder}', then run with --provider "
+              "triton://HOST:8001")
+        return 0
+    import os  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    from livecam.remote.local_server import ServeSettings, serving  # noqa: PLC0415
+
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ModelError("--tls-cert and --tls-key go together")
+    settings = ServeSettings(host=args.host, port=args.port, batching=args.batching,
+                             threads=args.threads, token=os.environ.get("LIVECAM_TRITON_TOKEN"),
+                             tls_cert=Path(args.tls_cert) if args.tls_cert else None,
+                             tls_key=Path(args.tls_key) if args.tls_key else None)
+    with serving(Path(args.folder), settings):
+        print(f"serving {args.folder} on {args.host}:{args.port}"
+              f"{' with TLS' if settings.tls_cert else ''}"
+              f"{', token required' if settings.token else ''}; Ctrl-C stops", flush=True)
+        threading.Event().wait()   # until interrupted
+    return 0
+
+
 def _cmd_doctor(probe: bool) -> int:
     from livecam.doctor import format_checks, run_checks  # noqa: PLC0415
 
@@ -367,6 +442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_hotkeys()
         if args.command == "doctor":
             return _cmd_doctor(args.probe)
+        if args.command == "serve":
+            return _cmd_serve(args)
     except LivecamError as exc:
         print(f"livecam: error: {exc}", file=sys.stderr)
         return 2

@@ -138,6 +138,14 @@ def build_settings(cls: type[T], table: Any, where: str) -> T:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Checked:
+    """A text setting checked by a function that says what is wrong with a value (None when
+    nothing is), declared in its annotation (`Annotated[str, Checked(fn)]`)."""
+
+    problem: typing.Callable[[Any], str | None]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Range:
     """The allowed values of a number setting, declared once in its annotation
     (`Annotated[float, Range(0, 1)]`) and checked by `check_fields`.
@@ -196,6 +204,10 @@ def check_fields(settings: Any, section: str) -> None:
         if get_origin(tp) is typing.Literal and value not in get_args(tp):
             raise PresetError(f"{section}.{f.name} must be {_describe(tp)}, got {value!r}")
         for rule in rules:
+            if isinstance(rule, Checked):
+                problem = rule.problem(value)
+                if problem:
+                    raise PresetError(f"{section}.{f.name}: {problem}")
             if not isinstance(rule, Range):
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)) \

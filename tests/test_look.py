@@ -257,6 +257,9 @@ def test_drawn_eyes_blur_along_their_motion_as_the_camera_does(aligned):
 
     assert energy(moving, 1, 0) < 0.6 * energy(still, 1, 0)      # blurred across the motion
     assert energy(moving, 0, 1) > 0.5 * energy(still, 0, 1)      # much less along it
+    width = float(np.linalg.norm(crop.landmarks[33, :2] - crop.landmarks[133, :2]))
+    jumped = draw_eyes(crop.image, crop.landmarks, settings, None, np.array([1.5 * width, 0]))
+    assert np.array_equal(jumped, still)     # the tracker jumping is not motion
     far = np.ones(crop.image.shape[:2], bool)
     far[int(crop.landmarks[:, 1].min()) - 40:, :] = False        # well above the eyes
     assert np.array_equal(moving[far], crop.image[far])

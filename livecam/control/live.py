@@ -215,6 +215,7 @@ class LiveControl:
             "last_error": self.last_error,
             "errors": dict(self.pipeline.errors),
             "fault": self.pipeline.fault,
+            "remote": self.pipeline.remote,
         }
 
     # loading -----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,8 +28,9 @@ from livecam.frame import Face, Frame, FrameBGR, Points
 from livecam.geometry.align import align_face, crop_scale
 from livecam.geometry.mesh_warp import warp_mesh
 from livecam.config_tables import Range, check_fields
-from livecam.inference.choices import PrecisionChoice, ProviderChoice, TierChoice
+from livecam.inference.choices import PrecisionChoice, ProviderSetting, TierChoice
 from livecam.inference.device_profile import choose, session_providers
+from livecam.remote.client import TritonServer, server_for
 from livecam.inference.onnx_model import FusionModel
 from livecam.swap.colour import match_colour, match_light
 from livecam.swap.enroll import SIDE
@@ -92,7 +93,7 @@ class FaceSwapSettings:
     fusion: Literal["auto", "on", "off"] = "auto"
     tier: TierChoice = "auto"
     precision: PrecisionChoice = "auto"
-    provider: ProviderChoice = "auto"
+    provider: ProviderSetting = "auto"
     fade_start_deg: Annotated[float, Range(0.0, 90.0)] = 35.0
     fade_end_deg: Annotated[float, Range(0.0, 90.0)] = 55.0
     max_faces: Annotated[int, Range(1, 16)] = 4
@@ -119,14 +120,19 @@ class FaceSwapEffect:
         self._view_of: dict[int, int] = {}   # tracked face id → the view it wears
         self.current = 0
         self.model: FusionModel | None = None
+        self._server: TritonServer | None = None
         if settings.fusion != "off":
             try:
+                self._server = server_for(settings.provider, target_fps)
                 choice = choose("fusion", "swap", tier=settings.tier,
-                                precision=settings.precision, provider=settings.provider,
+                                precision=settings.precision,
+                                provider="auto" if self._server else settings.provider,
                                 target_fps=target_fps)
                 self.model = FusionModel(choice.entry, choice.path, threads=settings.threads,
-                                         providers=session_providers(choice.provider))
-                log.info("face swap: %s on %s", choice.entry.name, choice.provider)
+                                         providers=session_providers(choice.provider),
+                                         server=self._server)
+                log.info("face swap: %s on %s", choice.entry.name,
+                         self._server.describe() if self._server else choice.provider)
             except ModelError as exc:
                 if settings.fusion == "on":
                     raise
@@ -252,8 +258,17 @@ class FaceSwapEffect:
             paste_face(out, fused, mask, aligned.to_crop)
         return out
 
+    @property
+    def remote(self) -> str | None:
+        return self._server.describe() if self._server else None
+
+    def remote_summary(self) -> dict[str, Any] | None:
+        return self._server.summary() if self._server else None
+
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        if self._server is not None:
+            self._server.close()
         if self._hands is not None:
             self._hands.close()
             self._hands = None

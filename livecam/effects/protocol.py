@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from collections.abc import Sequence
 
 from livecam.frame import Face, Frame, FrameBGR
@@ -40,6 +40,18 @@ class FaceCycling(Protocol):
     processing thread, between `apply` calls (a command of the running stream)."""
 
     def next_face(self) -> str: ...
+
+
+@runtime_checkable
+class RemoteReporting(Protocol):
+    """An effect whose models may run on a server: where they run now (None: no server set)."""
+
+    @property
+    def remote(self) -> str | None: ...
+
+    def remote_summary(self) -> dict[str, Any] | None:
+        """Requests sent, answered and run locally, and the round trips (benchmark records)."""
+        ...
 
 
 @runtime_checkable

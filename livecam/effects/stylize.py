@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 from collections.abc import Sequence
 
 import cv2
@@ -27,13 +27,14 @@ from livecam.geometry.align import Affine, crop_scale, crop_transform
 from livecam.geometry.face_shape import FaceReshaper, ShapeSettings
 from livecam.geometry.mesh_raster import Field
 from livecam.config_tables import Range, check_fields
-from livecam.inference.choices import PrecisionChoice, ProviderChoice, TierChoice
+from livecam.inference.choices import PrecisionChoice, ProviderSetting, TierChoice
 from livecam.inference.device_profile import choose, session_providers
 from livecam.inference.onnx_model import ImageModel
 from livecam.look.eyes import EyeSettings, SteadyEyes, draw_eyes, eyes_visible, iris_colour
 from livecam.look.hair import hair_gloss
 from livecam.look.shading import shade
 from livecam.look.upsample import guided_upsample
+from livecam.remote.client import server_for
 from livecam.tracking.segmentation import PersonSegmenter
 
 log = logging.getLogger("livecam.stylize")
@@ -77,7 +78,7 @@ class StylizeSettings:
     style: str = "fairy-tale"
     tier: TierChoice = "auto"
     precision: PrecisionChoice = "auto"
-    provider: ProviderChoice = "auto"
+    provider: ProviderSetting = "auto"
     face_side: Annotated[int, Range(128, 512, step=32)] = 192
     background_width: Annotated[int, Range(128, 1024, step=32, zero_ok=True)] = 256
     strength: Annotated[float, Range(0.0, 1.0)] = 1.0
@@ -101,13 +102,16 @@ class StylizeEffect:
     def __init__(self, settings: StylizeSettings, target_fps: float = 30.0) -> None:
         self.settings = settings
         self.name = f"stylize:{settings.style}"
+        self._server = server_for(settings.provider, target_fps)
         self.choice = choose("stylizer", settings.style, tier=settings.tier,
-                             precision=settings.precision, provider=settings.provider,
+                             precision=settings.precision,
+                             provider="auto" if self._server else settings.provider,
                              target_fps=target_fps)
-        log.info("%s: %s on %s (%s)", self.name, self.choice.entry.name, self.choice.provider,
+        log.info("%s: %s on %s (%s)", self.name, self.choice.entry.name, self.provider,
                  self.choice.reason)
         self.model = ImageModel(self.choice.entry, self.choice.path, threads=settings.threads,
-                                providers=session_providers(self.choice.provider))
+                                providers=session_providers(self.choice.provider),
+                                server=self._server)
         self.resolution = settings.face_side
         self._flicker = FlickerFilter(settings.steady)
         self._background_flicker = FlickerFilter(settings.steady)
@@ -123,8 +127,16 @@ class StylizeEffect:
         return self.choice.entry.name
 
     @property
+    def remote(self) -> str | None:
+        return self._server.describe() if self._server else None
+
+    def remote_summary(self) -> dict[str, Any] | None:
+        return self._server.summary() if self._server else None
+
+    @property
     def provider(self) -> str:
-        return self.choice.provider
+        """Where the model runs: the local provider, or the server (and whether it answers)."""
+        return self._server.describe() if self._server else self.choice.provider
 
     def set_resolution(self, face_side: int, background_width: int) -> None:
         """Change the face crop side and background width live (the controller's knob); a
@@ -214,6 +226,8 @@ class StylizeEffect:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        if self._server is not None:
+            self._server.close()
         if self._segmenter is not None:
             self._segmenter.close()
             self._segmenter = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Sequence
 
 import cv2
@@ -13,6 +13,12 @@ import numpy as np
 from livecam.errors import ModelError
 from livecam.frame import FrameBGR
 from livecam.inference.manifest import ModelEntry, verify
+
+if TYPE_CHECKING:
+    from livecam.remote.client import TritonServer
+
+
+WARM_SIDE = 256   # the side a server's copy is first run at, before frames are sent to it
 
 
 def open_session(entry: ModelEntry, path: Path, threads: int,
@@ -38,7 +44,32 @@ def _to_bgr(y: Any) -> FrameBGR:
     return cv2.convertScaleAbs(bgr, alpha=127.5, beta=127.5)
 
 
-class ImageModel:
+class _Session:
+    """A checksummed local session, and the server it defers to while that answers."""
+
+    def __init__(self, entry: ModelEntry, path: Path, threads: int, providers: Sequence[str],
+                 server: TritonServer | None) -> None:
+        self.entry = entry
+        self._session, self.load_ms = open_session(entry, path, threads, providers)
+        self._input = self._session.get_inputs()[0].name
+        self._output = self._session.get_outputs()[0].name
+        self.server = server
+        if server is not None:
+            channels = self._session.get_inputs()[0].shape[1]
+            server.use(entry, self._input, self._output, (1, int(channels), WARM_SIDE, WARM_SIDE))
+
+    def _infer(self, x: Any) -> Any:
+        """The model's output for one input tensor: the server's while it answers, else the
+        local session's (the same file, so the same numbers)."""
+        if self.server is not None:
+            y = self.server.infer(self.entry.name, self._input, self._output, x)
+            if y is not None:
+                return y
+        (y,) = self._session.run(None, {self._input: x})
+        return y
+
+
+class ImageModel(_Session):
     """Runs an image-to-image model (RGB in [-1, 1], N×3×H×W) on BGR uint8 frames.
 
     The file's sha256 is checked against the manifest before anything is loaded.
@@ -48,13 +79,13 @@ class ImageModel:
         path: Its file.
         threads: onnxruntime intra-op threads (1 suits a 2-core machine running tracking too).
         providers: Execution providers in order of preference; defaults to the CPU.
+        server: A Triton server to run it on while it answers (this file is the fallback).
     """
 
     def __init__(self, entry: ModelEntry, path: Path, threads: int = 1,
-                 providers: Sequence[str] = ("CPUExecutionProvider",)) -> None:
-        self.entry = entry
-        self._session, self.load_ms = open_session(entry, path, threads, providers)
-        self._input = self._session.get_inputs()[0].name
+                 providers: Sequence[str] = ("CPUExecutionProvider",),
+                 server: TritonServer | None = None) -> None:
+        super().__init__(entry, path, threads, providers, server)
 
     def run(self, images: FrameBGR) -> FrameBGR:
         """Stylise one BGR image whose sides are multiples of 32."""
@@ -68,21 +99,19 @@ class ImageModel:
         # one C++ call each way: BGR uint8 HWC ↔ RGB float NCHW in [-1, 1]
         x = cv2.dnn.blobFromImage(images, 1 / 127.5, (w, h), (127.5, 127.5, 127.5),
                                   swapRB=True, crop=False)
-        (y,) = self._session.run(None, {self._input: x})
-        return _to_bgr(y)
+        return _to_bgr(self._infer(x))
 
     def warm_up(self, side: int) -> None:
         self.run(np.zeros((side, side, 3), np.uint8))
 
 
-class FusionModel:
+class FusionModel(_Session):
     """Runs the face-swap fusion model: (target context, warped source, mask) → fused crop."""
 
     def __init__(self, entry: ModelEntry, path: Path, threads: int = 1,
-                 providers: Sequence[str] = ("CPUExecutionProvider",)) -> None:
-        self.entry = entry
-        self._session, self.load_ms = open_session(entry, path, threads, providers)
-        self._input = self._session.get_inputs()[0].name
+                 providers: Sequence[str] = ("CPUExecutionProvider",),
+                 server: TritonServer | None = None) -> None:
+        super().__init__(entry, path, threads, providers, server)
 
     def run(self, context: FrameBGR, source: FrameBGR, mask: Any) -> FrameBGR:
         """All three side×side; the mask float in [0, 1]."""
@@ -94,5 +123,4 @@ class FusionModel:
                                         (127.5, 127.5, 127.5), swapRB=True, crop=False)
         x = np.concatenate([images[0:1], images[1:2],
                             (mask[None, None].astype(np.float32) * 2 - 1)], axis=1)
-        (y,) = self._session.run(None, {self._input: x})
-        return _to_bgr(y)
+        return _to_bgr(self._infer(x))

@@ -33,6 +33,7 @@ SUB = 4          # sub-pixel bits for OpenCV's anti-aliased drawing
 CLOSED = 0.12    # lid gap over eye width below which the eye is drawn closed
 EYES = ((regions.RIGHT_EYE_LOOP, regions.RIGHT_IRIS_CENTER, (33, 133)),
         (regions.LEFT_EYE_LOOP, regions.LEFT_IRIS_CENTER, (263, 362)))
+CORNERS = [i for _, _, pair in EYES for i in pair]
 EYE_POINTS = np.array(sorted({i for loop, centre, corners in EYES
                               for i in (*loop, centre, *corners)}))
 HOLD = 0.03      # eye widths a drawn lid point may trail the tracked one, to hide jitter
@@ -47,6 +48,8 @@ GLINT = 8.0                  # raised by up to this for a very dark lens (its re
 SURE = (0.3, 0.7)            # visibility at which drawn eyes start to show … show fully
 FADE = 0.25                  # most the drawn eyes' opacity changes per frame
 EXPOSURE = 0.5   # share of a frame a webcam's shutter is open: the drawn eyes blur as its do
+MAX_STREAK = 0.3  # the longest blur, in eye widths
+JUMP = 1.0        # eye widths moved in one frame beyond which it is not motion but a jump
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,10 +150,12 @@ class SteadyEyes:
                ) -> tuple[Points, npt.NDArray[np.float32]]:
         """`landmarks` (frame pixels) with the eye points held, and the iris colour smoothed."""
         points = landmarks[EYE_POINTS, :2].astype(np.float32)
+        # the head's motion, from the eye corners: a glance moves the iris, not the eye
+        corners = landmarks[CORNERS, :2].astype(np.float32)
         raw = self._raw.get(face_id)
         self._motion[face_id] = (np.zeros(2) if raw is None
-                                 else (points - raw).mean(axis=0).astype(np.float64))
-        self._raw[face_id] = points
+                                 else (corners - raw).mean(axis=0).astype(np.float64))
+        self._raw[face_id] = corners
         last = self._last.get(face_id)
         if last is not None:
             width = float(np.linalg.norm(landmarks[33, :2] - landmarks[133, :2]))
@@ -273,7 +278,14 @@ def draw_eyes(image: FrameBGR, landmarks: Points, settings: EyeSettings,
     out = image.copy()
     iris_bgr = _saturate(colour if colour is not None else iris_colour(image, landmarks),
                          settings.saturation, settings.darkness)
-    kernel = _motion_kernel(motion * EXPOSURE) if motion is not None else None
+    kernel = None
+    if motion is not None:
+        width = float(np.linalg.norm(landmarks[33, :2] - landmarks[133, :2]))
+        travel = float(np.hypot(*motion))
+        # more than an eye's width in one frame is the tracker jumping, not a moving head
+        if travel < JUMP * width:
+            kernel = _motion_kernel(motion * EXPOSURE * min(1.0, MAX_STREAK * width /
+                                                            max(travel * EXPOSURE, 1e-6)))
     for loop, centre, corners in EYES:
         _draw_eye(out, landmarks, loop, centre, corners, settings, iris_bgr, kernel)
     return out

@@ -21,7 +21,7 @@ import cv2
 
 from livecam.adapt.controller import ResolutionController
 from livecam.clock import Clock, MonotonicClock
-from livecam.effects.protocol import Adjustable, Effect
+from livecam.effects.protocol import Adjustable, Effect, RemoteReporting
 from livecam.errors import LivecamError, SinkError, SourceError, SourceLost
 from livecam.frame import Face, Frame, FrameBGR
 from livecam.loop.feeds import SinkFeed, SinkStats
@@ -353,6 +353,12 @@ class Pipeline:
         self.fault = message
 
     @property
+    def remote(self) -> str | None:
+        """Where the running effect's models run, when a server was set for them."""
+        effect = self.effect
+        return effect.remote if isinstance(effect, RemoteReporting) else None
+
+    @property
     def effect_errors(self) -> int:
         return self.errors.get("effect", 0)
 
@@ -454,7 +460,7 @@ class Pipeline:
                               preset=rec.preset, effect_on=rec.effect_on,
                               faces=rec.faces, privacy=rec.privacy, resolution=rec.resolution,
                               audio_delay_ms=self.audio_delay() if self.audio_delay else None,
-                              fault=self.fault)
+                              fault=self.fault, remote=self.remote)
             self.latest = out
             with self._sink_lock:
                 feeds = list(self._feeds)

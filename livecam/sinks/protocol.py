@@ -29,6 +29,7 @@ class OutputFrame:
         resolution: The effect's face crop side, when it has one.
         audio_delay_ms: The delay the microphone passthrough applies, when there is one.
         fault: The last failure of the tracker or the effect, when there was one.
+        remote: Where the models run when a server was set: the server, or "local (why)".
     """
 
     image: FrameBGR
@@ -43,6 +44,7 @@ class OutputFrame:
     resolution: int | None = None
     audio_delay_ms: float | None = None
     fault: str | None = None
+    remote: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,8 @@ def draw_osd(image: FrameBGR, frame: OutputFrame, help_lines: list[str] | None =
              f"faces {frame.faces}" + (f"   {frame.resolution} px" if frame.resolution else "")]
     if frame.fault:
         lines.append(frame.fault[:70])
+    if frame.remote:
+        lines.append(f"models: {frame.remote}"[:70])
     if frame.audio_delay_ms is not None:
         lines.append(f"mic delayed {frame.audio_delay_ms:.0f} ms")
     _panel(out, lines, 8, 8)

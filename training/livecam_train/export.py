@@ -39,18 +39,31 @@ def _unshuffle_as_space_to_depth(g: Any, x: Any, factor: Any) -> Any:
 
 def export_float32(model: torch.nn.Module, out: Path, side: int = 256, channels: int = 3,
                    names: tuple[str, str] = ("image", "stylized")) -> Path:
-    """ONNX float32 with free height and width; `names` are the input and output names."""
+    """ONNX float32 with free batch, height and width (a Triton server batches requests);
+    `names` are the input and output names."""
     torch.onnx.register_custom_op_symbolic(  # type: ignore[attr-defined]
         "aten::pixel_unshuffle", _unshuffle_as_space_to_depth, 17)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(model, (torch.zeros(1, channels, side, side),), str(out),
                           input_names=[names[0]], output_names=[names[1]],
-                          dynamic_axes={names[0]: {2: "height", 3: "width"},
-                                        names[1]: {2: "height", 3: "width"}},
+                          dynamic_axes={names[0]: {0: "batch", 2: "height", 3: "width"},
+                                        names[1]: {0: "batch", 2: "height", 3: "width"}},
                           opset_version=17, dynamo=False)
     onnx.checker.check_model(str(out))
     return out
+
+
+def free_batch(path: Path) -> None:
+    """Free the batch dimension of a file exported with batch 1, in place (the weights and
+    every output for one image stay as they were)."""
+    model = onnx.load(str(path))
+    for tensor in (*model.graph.input, *model.graph.output):
+        dim = tensor.type.tensor_type.shape.dim[0]
+        dim.ClearField("dim_value")
+        dim.dim_param = "batch"
+    del model.graph.value_info[:]   # shapes inferred with batch 1; onnxruntime infers again
+    onnx.save(model, str(path))
 
 
 def export_float16(src: Path, out: Path) -> Path:
