@@ -58,6 +58,14 @@ def test_fairy_tale_renderer_smooths_the_skin_and_warms_it(faces):
     assert warmth > (images[0][..., 2].astype(int) - images[0][..., 0])[inside].mean()
 
 
+def _strokes(img, where):
+    """Pixels much darker than their 7×7 neighbourhood (ink lines), inside a mask."""
+    import cv2
+
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    return int(((cv2.blur(gray, (7, 7)) - gray > 25) & where).sum())
+
+
 def test_anime_renderer_is_high_key_with_flat_skin_and_inked_surroundings(faces):
     from livecam.compositing.masks import face_masks
     from livecam_train.render.anime import render_anime
@@ -69,8 +77,18 @@ def test_anime_renderer_is_high_key_with_flat_skin_and_inked_surroundings(faces)
     assert _texture(out, inside) < 0.8 * _texture(images[0], inside)
     assert out.mean() > images[0].mean() + 5
     outside = face < 0.05
-    ink = (out.max(axis=2) < 60) & outside
-    assert ink.sum() > (images[0].max(axis=2) < 60)[outside].sum() + 20
+    assert _strokes(out, outside) > _strokes(images[0], outside) + 20
+
+
+def test_anime_ink_is_lines_not_patches():
+    from livecam_train.render.anime import _edge_lines, _ink_lines
+
+    side = 256
+    gray = np.full((side, side), 0.8, np.float32)
+    gray[40:200, 120:132] = 0.3            # a dark lock of hair, 12 px wide
+    gray[40:200, 200:] = 0.3               # a dark region: an outline along its edge
+    assert _ink_lines(gray, side, 17, 3)[60:180, 120:132].max() < 0.5
+    assert _edge_lines(gray, side)[60:180, 198:204].max() > 0.9
 
 
 def test_untrained_network_is_the_identity_and_fs_block_keeps_shape():

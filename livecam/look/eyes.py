@@ -47,7 +47,7 @@ EYE_CONTRAST = (12.0, 20.0)  # lightness spread inside the lids (Lab L): a lens 
 GLINT = 8.0                  # raised by up to this for a very dark lens (its reflections)
 SURE = (0.3, 0.7)            # visibility at which drawn eyes start to show … show fully
 FADE = 0.25                  # most the drawn eyes' opacity changes per frame
-EXPOSURE = 0.5   # share of a frame a webcam's shutter is open: the drawn eyes blur as its do
+EXPOSURE = 0.35  # share of a frame a webcam's shutter is open: the drawn eyes blur as its do
 MAX_STREAK = 0.3  # the longest blur, in eye widths
 JUMP = 1.0        # eye widths moved in one frame beyond which it is not motion but a jump
 
