@@ -13,7 +13,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Annotated, Any
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -120,6 +120,7 @@ class StylizeEffect:
         self._reshaper = FaceReshaper(settings.shape)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-background")
         self._segmenter = PersonSegmenter() if settings.hair_edge else None
+        self._background_size: Callable[[int], tuple[int, int]] | None = None
         self.model.warm_up(self.resolution)
 
     @property
@@ -144,6 +145,10 @@ class StylizeEffect:
         self.resolution = round_to_step(min(max(face_side, 128), 512))
         if self.settings.background_width:
             self.background_width = round_to_step(min(max(background_width, 128), 1024))
+        if self._server is not None:   # the local model must take over at these sizes at once
+            self.model.warm_up(self.resolution)
+            if self._background_size is not None:
+                self.model.warm_up(*self._background_size(self.background_width))
 
     def _background(self, image: FrameBGR) -> tuple[FrameBGR, Person | None]:
         person = self._segmenter.person(image) if self._segmenter is not None else None
@@ -154,7 +159,8 @@ class StylizeEffect:
         bw = self.background_width
         if bw == 0:
             return image.copy()
-        bh = max(round_to_step(bw * h / w), 128)  # the models are measured from 128 px up
+        self._background_size = lambda width: (width, max(round_to_step(width * h / w), 128))
+        bh = self._background_size(bw)[1]   # the models are measured from 128 px up
         small = cv2.resize(image, (bw, bh), interpolation=cv2.INTER_AREA)  # no aliasing
         styled = self._background_flicker.apply(0, small, self.model.run(small))
         painted = cv2.resize(styled, (w, h), interpolation=cv2.INTER_LINEAR)

@@ -101,8 +101,11 @@ class ImageModel(_Session):
                                   swapRB=True, crop=False)
         return _to_bgr(self._infer(x))
 
-    def warm_up(self, side: int) -> None:
-        self.run(np.zeros((side, side, 3), np.uint8))
+    def warm_up(self, side: int, height: int | None = None) -> None:
+        """Run the local session once at this size (square unless `height`), so that the
+        first frame there, or the first after a server goes away, does not pay for it."""
+        x = np.zeros((1, 3, height or side, side), np.float32)
+        self._session.run(None, {self._input: x})
 
 
 class FusionModel(_Session):
