@@ -334,3 +334,20 @@ def test_addresses_say_what_is_wrong() -> None:
                      ("http://box:1", "not a Triton server address")):
         with pytest.raises(ValueError, match=why):
             parse_address(bad)
+
+
+def test_one_late_answer_is_run_locally_two_running_mark_the_server_down(server: Server,
+                                                                         token: None) -> None:
+    remote = _remote(server.port, timeout_s=2.0)
+    try:
+        remote.use(load_manifest()[STYLE], "image", "stylized", (1, 3, 256, 256))
+        assert remote.up, remote.reason
+        x = np.zeros((1, 3, 256, 256), np.float32)
+        remote.timeout_s = 0.0005              # no server answers a 256² crop in half a ms
+        assert remote.infer(STYLE, "image", "stylized", x) is None
+        assert remote.up                       # a hiccup: that frame ran locally
+        assert remote.infer(STYLE, "image", "stylized", x) is None
+        assert remote.state == "down" and "2 times running" in remote.reason
+        assert remote.stats.fell_back == 2
+    finally:
+        remote.close()

@@ -3,11 +3,12 @@ always ready to take over.
 
 One `TritonServer` per address holds the gRPC connection and its state. A request waits at
 most one frame interval (the gRPC deadline, so nothing queues past it); a request that fails
-or runs late is answered by the local model in the same frame, the server is marked down and
-said so once, and from then on frames go straight to the local model while a prober asks the
-server every second whether it is back. On connecting (and reconnecting) the server's
-`livecam-manifest` model is asked for the sha256 of the files it serves: a server whose
-weights differ from this machine's manifest is refused, with both checksums.
+or runs late is answered by the local model in the same frame; a failure, or a second late
+answer running, marks the server down, said once, and from then on frames go straight to the
+local model while a prober asks the server every second whether it is back. On connecting
+(and reconnecting) the server's `livecam-manifest` model is asked for the sha256 of the files
+it serves: a server whose weights differ from this machine's manifest is refused, with both
+checksums.
 
 What is sent: the face crops (and the low-resolution background pass) the network would
 otherwise see here, as float32 tensors, to the address the user set and nowhere else. With
@@ -48,6 +49,7 @@ MAX_IN_FLIGHT = 8      # requests out at once across a server's models; more run
 ROUND_TRIPS = 9000     # round trips kept for the statistics (5 minutes at 30 fps)
 MAX_MESSAGE = 64 << 20
 SAY_EVERY_S = 30.0     # a server coming and going is said at most this often
+LATE_IN_A_ROW = 2      # late answers running (each frame answered locally) that mark it down
 
 State = Literal["connecting", "up", "down", "refused"]
 Tensor = npt.NDArray[np.float32]
@@ -89,6 +91,7 @@ class TritonServer:
         self._in_flight = 0
         self._stop = threading.Event()
         self._said_at = -SAY_EVERY_S
+        self._late = 0
         token = os.environ.get("LIVECAM_TRITON_TOKEN")
         self._headers = {TOKEN_HEADER: token} if token else None
         self._client = self._connect()
@@ -164,11 +167,14 @@ class TritonServer:
             with self._lock:
                 self._in_flight -= 1
         if not in_time or answer[1] is not None or answer[0] is None:
-            why = (f"no answer within {self.timeout_s * 1000:.0f} ms" if not in_time
-                   else _say(answer[1]))
-            self._down(why)
             self.stats.fell_back += 1
+            late = not in_time or "DEADLINE_EXCEEDED" in _say(answer[1])
+            self._late = self._late + 1 if late else LATE_IN_A_ROW
+            if self._late >= LATE_IN_A_ROW:   # a failure, or lateness that is not a hiccup
+                self._down(f"no answer within {self.timeout_s * 1000:.0f} ms "
+                           f"{LATE_IN_A_ROW} times running" if late else _say(answer[1]))
             return None
+        self._late = 0
         y = answer[0].as_numpy(name_out)
         self.stats.answered += 1
         self.stats.round_trips_ms.append((time.perf_counter() - started) * 1000.0)
