@@ -30,8 +30,8 @@ from livecam.geometry.mesh_warp import warp_mesh
 from livecam.config_tables import Range, check_fields
 from livecam.inference.choices import PrecisionChoice, ProviderSetting, TierChoice
 from livecam.inference.device_profile import choose, session_providers
-from livecam.remote.client import TritonServer, server_for
 from livecam.inference.onnx_model import FusionModel
+from livecam.remote.client import TritonServer, server_for
 from livecam.swap.colour import match_colour, match_light
 from livecam.swap.enroll import SIDE
 from livecam.swap.detail import restore_detail

@@ -13,7 +13,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Annotated, Any
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -120,7 +120,7 @@ class StylizeEffect:
         self._reshaper = FaceReshaper(settings.shape)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-background")
         self._segmenter = PersonSegmenter() if settings.hair_edge else None
-        self._background_size: Callable[[int], tuple[int, int]] | None = None
+        self._frame_size: tuple[int, int] | None = None   # (h, w) of the last frame painted
         self.model.warm_up(self.resolution)
 
     @property
@@ -147,8 +147,9 @@ class StylizeEffect:
             self.background_width = round_to_step(min(max(background_width, 128), 1024))
         if self._server is not None:   # the local model must take over at these sizes at once
             self.model.warm_up(self.resolution)
-            if self._background_size is not None:
-                self.model.warm_up(*self._background_size(self.background_width))
+            if self._frame_size is not None:
+                self.model.warm_up(self.background_width,
+                                   _background_height(self.background_width, *self._frame_size))
 
     def _background(self, image: FrameBGR) -> tuple[FrameBGR, Person | None]:
         person = self._segmenter.person(image) if self._segmenter is not None else None
@@ -159,8 +160,8 @@ class StylizeEffect:
         bw = self.background_width
         if bw == 0:
             return image.copy()
-        self._background_size = lambda width: (width, max(round_to_step(width * h / w), 128))
-        bh = self._background_size(bw)[1]   # the models are measured from 128 px up
+        self._frame_size = (h, w)
+        bh = _background_height(bw, h, w)
         small = cv2.resize(image, (bw, bh), interpolation=cv2.INTER_AREA)  # no aliasing
         styled = self._background_flicker.apply(0, small, self.model.run(small))
         painted = cv2.resize(styled, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -251,6 +252,11 @@ def _cut(source: FrameBGR, to_crop: Affine, to_frame: Affine, side: int, field: 
     frame_xy = crop_xy @ to_frame[:, :2].T.astype(np.float32) + to_frame[:, 2].astype(np.float32)
     full = cv2.resize(frame_xy, (side, side), interpolation=cv2.INTER_LINEAR)
     return cv2.remap(source, full, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _background_height(width: int, h: int, w: int) -> int:
+    """The background pass's height for a frame of h×w (the models are measured from 128 px)."""
+    return max(round_to_step(width * h / w), 128)
 
 
 def _affine(points: Points, transform: Affine) -> Points:

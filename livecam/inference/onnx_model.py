@@ -45,10 +45,19 @@ def _to_bgr(y: Any) -> FrameBGR:
 
 
 class _Session:
-    """A checksummed local session, and the server it defers to while that answers."""
+    """A checksummed local session, and the server it defers to while that answers.
 
-    def __init__(self, entry: ModelEntry, path: Path, threads: int, providers: Sequence[str],
-                 server: TritonServer | None) -> None:
+    Args:
+        entry: Manifest entry of the model.
+        path: Its file.
+        threads: onnxruntime intra-op threads (1 suits a 2-core machine running tracking too).
+        providers: Execution providers in order of preference; defaults to the CPU.
+        server: A Triton server to run it on while it answers (this file is the fallback).
+    """
+
+    def __init__(self, entry: ModelEntry, path: Path, threads: int = 1,
+                 providers: Sequence[str] = ("CPUExecutionProvider",),
+                 server: TritonServer | None = None) -> None:
         self.entry = entry
         self._session, self.load_ms = open_session(entry, path, threads, providers)
         self._input = self._session.get_inputs()[0].name
@@ -73,19 +82,7 @@ class ImageModel(_Session):
     """Runs an image-to-image model (RGB in [-1, 1], N×3×H×W) on BGR uint8 frames.
 
     The file's sha256 is checked against the manifest before anything is loaded.
-
-    Args:
-        entry: Manifest entry of the model.
-        path: Its file.
-        threads: onnxruntime intra-op threads (1 suits a 2-core machine running tracking too).
-        providers: Execution providers in order of preference; defaults to the CPU.
-        server: A Triton server to run it on while it answers (this file is the fallback).
     """
-
-    def __init__(self, entry: ModelEntry, path: Path, threads: int = 1,
-                 providers: Sequence[str] = ("CPUExecutionProvider",),
-                 server: TritonServer | None = None) -> None:
-        super().__init__(entry, path, threads, providers, server)
 
     def run(self, images: FrameBGR) -> FrameBGR:
         """Stylise one BGR image whose sides are multiples of 32."""
@@ -110,11 +107,6 @@ class ImageModel(_Session):
 
 class FusionModel(_Session):
     """Runs the face-swap fusion model: (target context, warped source, mask) → fused crop."""
-
-    def __init__(self, entry: ModelEntry, path: Path, threads: int = 1,
-                 providers: Sequence[str] = ("CPUExecutionProvider",),
-                 server: TritonServer | None = None) -> None:
-        super().__init__(entry, path, threads, providers, server)
 
     def run(self, context: FrameBGR, source: FrameBGR, mask: Any) -> FrameBGR:
         """All three side×side; the mask float in [0, 1]."""

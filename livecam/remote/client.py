@@ -168,11 +168,11 @@ class TritonServer:
                 self._in_flight -= 1
         if not in_time or answer[1] is not None or answer[0] is None:
             self.stats.fell_back += 1
-            late = not in_time or "DEADLINE_EXCEEDED" in _say(answer[1])
+            late = not in_time or "DEADLINE_EXCEEDED" in _error_text(answer[1])
             self._late = self._late + 1 if late else LATE_IN_A_ROW
             if self._late >= LATE_IN_A_ROW:   # a failure, or lateness that is not a hiccup
                 self._down(f"no answer within {self.timeout_s * 1000:.0f} ms "
-                           f"{LATE_IN_A_ROW} times running" if late else _say(answer[1]))
+                           f"{LATE_IN_A_ROW} times running" if late else _error_text(answer[1]))
             return None
         self._late = 0
         y = answer[0].as_numpy(name_out)
@@ -220,7 +220,7 @@ class TritonServer:
         try:
             state, reason = self._check()
         except Exception as exc:  # noqa: BLE001 - unreachable, refused, malformed
-            state, reason = "down", _say(exc)
+            state, reason = "down", _error_text(exc)
         with self._lock:
             self.state, self.reason = state, reason
         if state == was and was != "connecting":
@@ -291,7 +291,7 @@ class TritonServer:
                 self._check_now()
 
 
-def _say(exc: object) -> str:
+def _error_text(exc: object) -> str:
     """A gRPC error in one line: its status and message, without the stack of details."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     status = getattr(exc, "status", None)
