@@ -163,3 +163,41 @@ def test_a_file_that_is_no_video_is_refused_plainly(tmp_path):
     fake.write_text("not a video")
     with pytest.raises(PresetError, match="holiday.mp4: not a readable video"):
         enroll([fake], "me")
+
+
+def test_the_swapped_eyes_close_when_the_streamers_do(data_dir, portrait):
+    """The enrolled portrait's eyes are open; on a clip with blinks, MediaPipe reads the
+    swapped face's eyes shut where it reads the streamer's shut, and open elsewhere."""
+    from livecam.effects.face_swap import FaceSwapEffect, FaceSwapSettings
+    from livecam.frame import Frame
+    from livecam.sources.video import VideoFileSource
+    from livecam.swap.enroll import EYES_SHUT
+    from livecam.tracking.mediapipe_mesh import MediaPipeTracker
+    from livecam.tracking.openness import eyes_open_ratio
+    from livecam.tracking.settings import TrackingSettings
+
+    look = pytest.importorskip("livecam_train.evaluation.look",
+                               reason="the mesh reader is in the livecam-train package")
+    clip = data_dir / "videos" / "liveportrait_d9.mp4"
+    if not clip.is_file():
+        pytest.skip(f"needs the shared clip {clip}")
+    save_face(enroll([portrait], "me")[0])
+    effect = FaceSwapEffect(FaceSwapSettings(faces=("me",), occluders="off"))
+    source = VideoFileSource(clip, realtime=False)
+    tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
+    reader = look.MeshReader()
+    followed: dict[bool, list[bool]] = {True: [], False: []}
+    for i in range(50):   # two blinks
+        image = source.read()
+        faces = tracker.track(Frame(image, i, i / 30))
+        out = effect.apply(Frame(image, i, i / 30), faces)
+        seen, real = reader.read(out), reader.read(image)
+        if seen is not None and real is not None:
+            shut = eyes_open_ratio(real) < EYES_SHUT
+            followed[shut].append((eyes_open_ratio(seen) < EYES_SHUT) == shut)
+    tracker.close()
+    effect.close()
+    reader.close()
+    assert len(followed[True]) >= 8
+    assert np.mean(followed[True]) >= 0.8
+    assert np.mean(followed[False]) >= 0.95

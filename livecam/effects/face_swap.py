@@ -20,26 +20,23 @@ from collections.abc import Sequence
 import numpy as np
 
 from livecam.adapt.ladder import round_to_step
-from livecam.compositing.masks import Mask, skin_mask, swap_mask
+from livecam.compositing.masks import Mask, skin_mask
 from livecam.compositing.paste import paste_face
 from livecam.effects.temporal import FlickerFilter
 from livecam.errors import ModelError, PresetError
 from livecam.frame import Face, Frame, FrameBGR, Points
 from livecam.geometry.align import align_face, crop_scale
-from livecam.geometry.mesh_warp import warp_mesh
 from livecam.config_tables import Range, check_fields
 from livecam.inference.choices import PrecisionChoice, ProviderSetting, TierChoice
 from livecam.inference.device_profile import choose, session_providers
 from livecam.inference.onnx_model import FusionModel
 from livecam.remote.client import TritonServer, server_for
-from livecam.swap.colour import match_colour, match_light
 from livecam.swap.enroll import SIDE
 from livecam.swap.detail import restore_detail
 from livecam.swap.faces_store import EnrolledFace, list_faces, load_face
-from livecam.swap.fusion_input import plain_paste, target_context
-from livecam.swap.interiors import interiors, lay_in
+from livecam.swap.fusion_input import Dressing, dress, plain_paste, target_context
+from livecam.swap.interiors import lay_in
 from livecam.swap.occluders import hand_mask, object_mask
-from livecam.tracking.mesh_regions import FILLED_TRIANGLES
 from livecam.swap.worn import WornView, pick_view, prepare
 from livecam.tracking.hands import HandPoints, HandTracker
 
@@ -114,6 +111,8 @@ class FaceSwapEffect:
             raise PresetError("no face is enrolled yet: enrol one with 'livecam enroll "
                               "PHOTO... --name NAME', then run with --face NAME")
         self.settings = settings
+        self._dressing = Dressing(settings.colour, settings.light, settings.keep_eyes,
+                                  settings.keep_mouth)
         self.name = "face_swap"
         self.sources = [load_face(n) for n in names]
         self._worn = [prepare(f, SIDE) for f in self.sources]
@@ -198,28 +197,20 @@ class FaceSwapEffect:
             landmarks: Its mesh in crop pixels, with depth in the same pixels (N×3).
             worn: The view of the enrolled face to wear.
         """
-        src = worn.view
         s = self.settings
         side = crop.shape[0]
         scale = SIDE / side   # the shape transfer works in the enrolled face's pixels
         dst = worn.shape.apply(landmarks * scale, s.shape) / scale
-        warped, _ = warp_mesh(src.image, src.landmarks[:, :2], dst, FILLED_TRIANGLES,
-                              out=np.zeros((side, side, 3), np.uint8))
-        # the mouth is not cut out: its interior is the target's own inside the worn face
-        mask = swap_mask(dst, side, keep_mouth=False)
-        skin = skin_mask(dst, side)   # the worn face's skin, and near enough the camera's
-        if s.colour:
-            warped = match_colour(warped, crop, worn.skin_at(side), skin)
-            warped = match_light(warped, crop, skin, s.light)
-        kept = interiors(crop, landmarks, dst, s.keep_eyes, s.keep_mouth, worn.iris)
-        warped = lay_in(warped, kept)   # the model sees the face as it will be worn
+        dressed = dress(crop, landmarks, dst, worn.view.image, worn.view.landmarks,
+                        worn.skin_at(side), self._dressing, worn.iris)
+        mask = dressed.mask
         if self.model is not None:
-            fused = self.model.run(target_context(crop, mask), warped, mask)
+            fused = self.model.run(target_context(crop, mask), dressed.warped, mask)
         else:
-            fused = plain_paste(crop, warped, mask)
+            fused = plain_paste(crop, dressed.warped, mask)
         # as sharp as the camera over the whole pasted face: brows and lids hold most edges
-        fused = restore_detail(fused, warped, mask, s.detail, crop, mask > 0.5)
-        fused = lay_in(fused, kept)     # and the camera's own openings go out as they are
+        fused = restore_detail(fused, dressed.warped, mask, s.detail, crop, mask > 0.5)
+        fused = lay_in(fused, dressed.openings)   # the camera's own openings go out as they are
         if self._objects:   # out of the paste only: the model saw the whole face
             keep = object_mask(crop, landmarks, skin_mask(landmarks, side))
             # where the object is all but certain, nothing is pasted, not even a resampled copy

@@ -1,12 +1,71 @@
-"""What the fusion model is shown, built the same way at training and at run time."""
+"""What the fusion model is shown, built by the same functions at training and at run time."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
+import numpy.typing as npt
 
-from livecam.frame import FrameBGR
-from livecam.compositing.masks import Mask
+from livecam.compositing.masks import Mask, skin_mask, swap_mask
+from livecam.frame import FrameBGR, Points
+from livecam.geometry.mesh_warp import warp_mesh
+from livecam.swap.colour import match_colour, match_light
+from livecam.swap.interiors import Openings, interiors, lay_in
+from livecam.tracking.mesh_regions import FILLED_TRIANGLES
+
+
+@dataclass(frozen=True, slots=True)
+class Dressing:
+    """How the enrolled face is put on before the model sees it.
+
+    Attributes:
+        colour: Move the source's colour to the target's skin.
+        light: 0–1, how far the source's own light is replaced by the target's.
+        eyes: The target's own eyes inside the worn lids.
+        mouth: The target's own mouth interior inside the worn lips.
+    """
+
+    colour: bool = True
+    light: float = 1.0
+    eyes: bool = True
+    mouth: bool = True
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Dressed:
+    """The enrolled face on the target's crop, as the fusion model is given it."""
+
+    warped: FrameBGR          # the enrolled face on `dst`, recoloured, relit, openings laid in
+    mask: Mask                # where it is pasted
+    openings: Openings | None  # the target's own eyes and mouth, laid in again after the model
+
+
+def dress(crop: FrameBGR, landmarks: Points, dst: Points, source: FrameBGR,
+          source_marks: Points, source_skin: npt.NDArray[np.bool_], how: Dressing,
+          iris_ab: npt.NDArray[np.float32] | None = None) -> Dressed:
+    """The enrolled face (`source`, its mesh `source_marks`) warped onto `dst` in `crop`.
+
+    Args:
+        crop: The aligned target crop; `landmarks` its mesh in crop pixels.
+        dst: The mesh the source is worn on (the target's, moved toward the source's shape).
+        source_skin: The source's skin in its own crop, at `crop`'s side (where its colour is
+            measured: the enrolled photo's face, not the warp's edges).
+        how: Colour, light and openings.
+        iris_ab: The enrolled face's iris colour (Lab a, b) for the kept eyes.
+    """
+    side = crop.shape[0]
+    warped, _ = warp_mesh(source, source_marks[:, :2], dst, FILLED_TRIANGLES,
+                          out=np.zeros((side, side, 3), np.uint8))
+    # the mouth is not cut out: its interior is the target's own inside the worn face
+    mask = swap_mask(dst, side, keep_mouth=False)
+    if how.colour:
+        skin = skin_mask(dst, side)   # the worn face's skin, and near enough the camera's
+        warped = match_colour(warped, crop, source_skin, skin)
+        warped = match_light(warped, crop, skin, how.light)
+    kept = interiors(crop, landmarks, dst, how.eyes, how.mouth, iris_ab)
+    return Dressed(lay_in(warped, kept), mask, kept)
 
 
 def target_context(target: FrameBGR, mask: Mask) -> FrameBGR:

@@ -6,7 +6,9 @@ an open mouth. So what lies inside the eyelids and the inner lips is taken from 
 own crop, moved with the same mesh onto the worn face's shape, and blended in with a feather
 just inside the lid and lip lines: blinks, gaze, teeth and tongue come from the camera, the
 lids, lashes and lips around them from the enrolled face, and the iris takes the enrolled
-face's colour.
+face's colour. A closing eye brings the streamer's own lids with it, in proportion: the
+enrolled face's open-eye lids and lashes squeezed onto a shut mesh still read as an open
+eye, to a viewer and to a face tracker.
 """
 
 from __future__ import annotations
@@ -25,6 +27,23 @@ EYE_TRIANGLES = np.asarray(regions.fan(regions.RIGHT_EYE_LOOP)
 MOUTH_TRIANGLES = np.asarray(regions.fan(regions.INNER_LIPS), np.int32)
 IRIS_SHIFT = 0.6   # how far a kept iris moves toward the enrolled colour (fully reads as paint)
 IRISES = ((regions.RIGHT_IRIS_CENTER, (33, 133)), (regions.LEFT_IRIS_CENTER, (362, 263)))
+Openings = tuple[FrameBGR, npt.NDArray[np.float32]]   # the openings' pixels and where they show
+# each eye's lids (top, bottom) and corners, for how far it is closed
+LIDS = ((regions.RIGHT_EYE_LOOP, (159, 145, 33, 133)),
+        (regions.LEFT_EYE_LOOP, (386, 374, 362, 263)))
+LID_OPEN = 0.20    # lid gap / eye width at and above which the worn lids are the enrolled face's
+LID_SHUT = 0.12    # at and below which they are the streamer's own closed lids
+LID_REACH = (0.75, 0.45)   # the lids' region around the eye centre, in eye widths (x, y)
+
+
+def closure(landmarks: Points) -> tuple[float, float]:
+    """How far each eye is closed, 0 (open) to 1 (shut), from its lid gap."""
+    out = []
+    for _, (top, bottom, left, right) in LIDS:
+        gap = float(np.linalg.norm(landmarks[top, :2] - landmarks[bottom, :2]))
+        width = max(float(np.linalg.norm(landmarks[left, :2] - landmarks[right, :2])), 1e-6)
+        out.append(float(np.clip((LID_OPEN - gap / width) / (LID_OPEN - LID_SHUT), 0.0, 1.0)))
+    return out[0], out[1]
 
 
 def iris_chroma(image: FrameBGR, landmarks: Points) -> npt.NDArray[np.float32]:
@@ -35,8 +54,7 @@ def iris_chroma(image: FrameBGR, landmarks: Points) -> npt.NDArray[np.float32]:
 
 
 def interiors(crop: FrameBGR, landmarks: Points, dst: Points, eyes: bool, mouth: bool,
-              iris_ab: npt.NDArray[np.float32] | None = None
-              ) -> tuple[FrameBGR, npt.NDArray[np.float32]] | None:
+              iris_ab: npt.NDArray[np.float32] | None = None) -> Openings | None:
     """The eye and mouth openings of `crop` (whose mesh is `landmarks`) moved to `dst`, and
     where they show (0–1, feathered inward so the lid and lip lines stay the enrolled face's);
     None when nothing is open or kept.
@@ -61,11 +79,39 @@ def interiors(crop: FrameBGR, landmarks: Points, dst: Points, eyes: bool, mouth:
         inside = _recolour_irises(inside, dst, iris_ab, iris_chroma(crop, landmarks))
     hard = cv2.erode(covered, np.ones((3, 3), np.uint8))
     alpha = cv2.GaussianBlur(hard.astype(np.float32) / 255.0, (0, 0), max(side / 320, 0.6))
-    return inside, alpha
+    shut = closure(landmarks) if eyes else (0.0, 0.0)
+    if max(shut) <= 0.0:
+        return inside, alpha
+    lids, lid_alpha = _closing_lids(crop, landmarks, dst, shut)
+    under = lid_alpha * (1.0 - alpha)   # the openings over the lids
+    mixed = (inside.astype(np.float32) * alpha[..., None]
+             + lids.astype(np.float32) * under[..., None]) / np.maximum(alpha + under,
+                                                                        1e-6)[..., None]
+    return np.clip(mixed + 0.5, 0, 255).astype(np.uint8), alpha + under
 
 
-def lay_in(image: FrameBGR, kept: tuple[FrameBGR, npt.NDArray[np.float32]] | None
-           ) -> FrameBGR:
+def _closing_lids(crop: FrameBGR, landmarks: Points, dst: Points, shut: tuple[float, float]
+                  ) -> Openings:
+    """The streamer's lids moved to `dst`, shown around each eye as far as it is closed."""
+    side = crop.shape[0]
+    face, _ = warp_mesh(crop, landmarks[:, :2], dst, regions.FILLED_TRIANGLES,
+                        out=np.zeros_like(crop))
+    alpha = np.zeros((side, side), np.float32)
+    for (loop, (_, _, left, right)), amount in zip(LIDS, shut):
+        if amount <= 0.0:
+            continue
+        width = float(np.linalg.norm(dst[left, :2] - dst[right, :2]))
+        centre = dst[list(loop), :2].mean(axis=0)
+        axes = (max(int(round(LID_REACH[0] * width)), 1), max(int(round(LID_REACH[1] * width)), 1))
+        region = np.zeros((side, side), np.float32)
+        cv2.ellipse(region, (int(round(centre[0])), int(round(centre[1]))), axes, 0.0, 0.0,
+                    360.0, 1.0, -1, cv2.LINE_AA)
+        region = cv2.GaussianBlur(region, (0, 0), max(0.2 * width, 0.6))
+        alpha = np.maximum(alpha, amount * region)
+    return face, alpha
+
+
+def lay_in(image: FrameBGR, kept: Openings | None) -> FrameBGR:
     """`image` with the kept openings blended in."""
     if kept is None:
         return image

@@ -6,8 +6,8 @@ purpose, and the real face as the answer.
   learns light and colour transfer across photos and the warp's own artefacts.
 - Self pairs (every face): the face warped onto its own mesh moved a little (misalignment),
   then given a colour cast, a gamma, a directional light, blur or sharpening and noise.
-Both then go through the run-time colour transfer and mask, so training sees what the live
-swap produces. Identities listed in HELD_OUT_IDS never appear (they are for evaluation).
+Both are then dressed by the run-time `dress` (colour and light transfer, the target's own eyes
+and mouth laid in, the mask), so training sees what the live swap gives the model. Identities listed in HELD_OUT_IDS never appear (they are for evaluation).
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ import numpy.typing as npt
 import torch
 
 from livecam.frame import FrameBGR
-from livecam.geometry.mesh_warp import warp_mesh
-from livecam.swap.colour import match_colour
-from livecam.swap.fusion_input import target_context
-from livecam.compositing.masks import skin_mask, swap_mask
-from livecam.tracking.mesh_regions import FILLED_TRIANGLES
+from livecam.swap.fusion_input import Dressing, dress, target_context
+from livecam.swap.interiors import iris_chroma
+from livecam.compositing.masks import skin_mask
 from livecam_train.faces import FaceSet
 
+DRESSING = Dressing()   # the face-swap preset's own
 HELD_OUT_IDS = frozenset(f"celeb_{i}" for i in range(80, 100))   # 20 identities for evaluation
 
 
@@ -90,13 +89,14 @@ class SwapPairSampler:
             src_img = perturb(self.rng, image)
             src_marks = marks + self.rng.normal(0, side / 200, marks.shape).astype(np.float32)
             src_marks += self.rng.uniform(-side / 80, side / 80, 2).astype(np.float32)
-        warped, _ = warp_mesh(src_img, src_marks, marks, FILLED_TRIANGLES,
-                              out=np.zeros_like(image))
-        warped = match_colour(warped, image, skin_mask(marks, side), skin_mask(marks, side))
-        mask = swap_mask(marks, side)
+        # worn on the target's own mesh: the 3D shape transfer needs depth the cache lacks,
+        # and a same-person pair has no shape to transfer
+        dressed = dress(image, marks, marks, src_img, src_marks, skin_mask(src_marks, side),
+                        DRESSING, iris_chroma(src_img, src_marks))
+        mask = dressed.mask
         context = target_context(image, mask)
         x = np.concatenate([context.astype(np.float32) / 127.5 - 1,
-                            warped.astype(np.float32) / 127.5 - 1,
+                            dressed.warped.astype(np.float32) / 127.5 - 1,
                             mask[..., None] * 2 - 1], axis=2)
         weight = valid * (1.0 + 4.0 * mask)
         return x, image, weight
