@@ -61,7 +61,7 @@ from livecam.tracking.openness import eyes_open_ratio, mouth_open_ratio  # noqa:
 from livecam.swap.enroll import EYES_SHUT  # noqa: E402
 from livecam.tracking.mesh_regions import FILLED_TRIANGLES  # noqa: E402
 from livecam.tracking.mediapipe_mesh import MediaPipeTracker  # noqa: E402
-from livecam.tracking.mesh_regions import INNER_LIPS  # noqa: E402
+from livecam.tracking.mesh_regions import INNER_LIPS, OUTER_LIPS  # noqa: E402
 from livecam.tracking.mesh_topology import FACE_OVAL  # noqa: E402
 from livecam.tracking.pose import head_pose  # noqa: E402
 from livecam.tracking.settings import TrackingSettings  # noqa: E402
@@ -260,8 +260,6 @@ def main() -> int:
     return 0
 
 
-OUTER_LIPS = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84,
-              181, 91, 146)
 EYES = ((468, 33, 133), (473, 263, 362))   # iris centre, outer and inner corner
 
 

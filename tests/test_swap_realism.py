@@ -201,3 +201,22 @@ def test_the_swapped_eyes_close_when_the_streamers_do(data_dir, portrait):
     assert len(followed[True]) >= 8
     assert np.mean(followed[True]) >= 0.8
     assert np.mean(followed[False]) >= 0.95
+
+
+def test_the_lips_keep_the_worn_faces_colour_and_take_the_rooms_light(portrait_mesh):
+    from livecam.swap.colour import keep_lip_colour
+
+    side = 256
+    pink = np.full((side, side, 3), (140, 120, 200), np.uint8)       # the worn face's lips
+    matched = np.full((side, side, 3), (150, 160, 170), np.uint8)    # toward the room's skin
+    out = keep_lip_colour(matched, pink, portrait_mesh.astype(np.float32), 1.0)
+    lab = cv2.cvtColor(out, cv2.COLOR_BGR2LAB).astype(float)
+    lab_pink = cv2.cvtColor(pink, cv2.COLOR_BGR2LAB).astype(float)[0, 0]
+    lab_matched = cv2.cvtColor(matched, cv2.COLOR_BGR2LAB).astype(float)[0, 0]
+    lower_lip = (portrait_mesh[17, :2] + portrait_mesh[14, :2]) / 2
+    x, y = (int(round(v)) for v in lower_lip)
+    moved = np.linalg.norm(lab_pink[1:] - lab_matched[1:])
+    assert np.linalg.norm(lab[y, x, 1:] - lab_pink[1:]) < 0.2 * moved   # the lips' own colour
+    assert abs(lab[y, x, 0] - lab_matched[0]) < 3               # the room's lightness
+    nose = portrait_mesh[4, :2].astype(int)
+    assert (out[nose[1], nose[0]] == matched[nose[1], nose[0]]).all()   # skin untouched

@@ -31,6 +31,7 @@ from livecam.inference.choices import PrecisionChoice, ProviderSetting, TierChoi
 from livecam.inference.device_profile import choose, session_providers
 from livecam.inference.onnx_model import FusionModel
 from livecam.remote.client import TritonServer, server_for
+from livecam.swap.colour import keep_lip_colour
 from livecam.swap.enroll import SIDE
 from livecam.swap.detail import restore_detail
 from livecam.swap.faces_store import EnrolledFace, list_faces, load_face
@@ -208,6 +209,9 @@ class FaceSwapEffect:
             fused = self.model.run(target_context(crop, mask), dressed.warped, mask)
         else:
             fused = plain_paste(crop, dressed.warped, mask)
+        # the model moves the lips toward the room's skin tone too: their colour stays the
+        # worn face's (its light the model's)
+        fused = keep_lip_colour(fused, dressed.warped, dst, 1.0)
         # as sharp as the camera over the whole pasted face: brows and lids hold most edges
         fused = restore_detail(fused, dressed.warped, mask, s.detail, crop, mask > 0.5)
         fused = lay_in(fused, dressed.openings)   # the camera's own openings go out as they are

@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from livecam.frame import FrameBGR
+from livecam.frame import FrameBGR, Points
+from livecam.tracking.mesh_regions import INNER_LIPS, OUTER_LIPS
 
 
 def match_colour(source: FrameBGR, target: FrameBGR, source_skin: npt.NDArray[np.bool_],
@@ -67,3 +68,40 @@ def match_light(source: FrameBGR, target: FrameBGR, skin: npt.NDArray[np.bool_],
     ratio = np.clip(smooth[0] / smooth[1], *LIGHT_GAIN) ** amount
     gain = cv2.resize(ratio, (side, side), interpolation=cv2.INTER_LINEAR)
     return np.clip(source.astype(np.float32) * gain[..., None] + 0.5, 0, 255).astype(np.uint8)
+
+
+LIP_OWN = 0.8   # the share of the colour change to the target's skin the lips give back
+
+
+def keep_lip_colour(matched: FrameBGR, original: FrameBGR, landmarks: Points,
+                    amount: float = LIP_OWN) -> FrameBGR:
+    """`matched` with its lips' chroma moved back toward `original`'s by `amount`.
+
+    The skin must take the room's tone or the face shows a seam, but lip colour is the
+    person's own: a pink-lipped face pasted on a pale-lipped one keeps pink lips. Lightness
+    stays `matched`'s (the room's light).
+
+    Args:
+        matched: The colour-matched warped face; `original` the same warp before matching.
+        landmarks: The mesh both are warped onto, in their pixels.
+    """
+    outer = np.round(landmarks[list(OUTER_LIPS), :2]).astype(np.int32)
+    x, y, w, h = cv2.boundingRect(outer)
+    pad = max(2, w // 8)
+    side = matched.shape[0]
+    x0, y0 = max(x - pad, 0), max(y - pad, 0)
+    x1, y1 = min(x + w + pad, side), min(y + h + pad, side)
+    if amount <= 0.0 or x1 - x0 < 4 or y1 - y0 < 4:
+        return matched
+    band = np.zeros((y1 - y0, x1 - x0), np.float32)
+    cv2.fillPoly(band, [outer - (x0, y0)], 1.0, cv2.LINE_AA)
+    inner = np.round(landmarks[list(INNER_LIPS), :2]).astype(np.int32) - (x0, y0)
+    cv2.fillPoly(band, [inner], 0.0, cv2.LINE_AA)
+    band = cv2.GaussianBlur(band, (0, 0), max(w / 40, 0.6)) * np.float32(amount)
+    lab_m = cv2.cvtColor(matched[y0:y1, x0:x1], cv2.COLOR_BGR2LAB).astype(np.float32)
+    lab_o = cv2.cvtColor(original[y0:y1, x0:x1], cv2.COLOR_BGR2LAB).astype(np.float32)
+    lab_m[..., 1:] += band[..., None] * (lab_o[..., 1:] - lab_m[..., 1:])
+    out = matched.copy()
+    out[y0:y1, x0:x1] = cv2.cvtColor(np.clip(lab_m + 0.5, 0, 255).astype(np.uint8),
+                                     cv2.COLOR_LAB2BGR)
+    return out

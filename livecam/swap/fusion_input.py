@@ -11,7 +11,7 @@ import numpy.typing as npt
 from livecam.compositing.masks import Mask, skin_mask, swap_mask
 from livecam.frame import FrameBGR, Points
 from livecam.geometry.mesh_warp import warp_mesh
-from livecam.swap.colour import match_colour, match_light
+from livecam.swap.colour import keep_lip_colour, match_colour, match_light
 from livecam.swap.interiors import Openings, interiors, lay_in
 from livecam.tracking.mesh_regions import FILLED_TRIANGLES
 
@@ -62,7 +62,7 @@ def dress(crop: FrameBGR, landmarks: Points, dst: Points, source: FrameBGR,
     mask = swap_mask(dst, side, keep_mouth=False)
     if how.colour:
         skin = skin_mask(dst, side)   # the worn face's skin, and near enough the camera's
-        warped = match_colour(warped, crop, source_skin, skin)
+        warped = keep_lip_colour(match_colour(warped, crop, source_skin, skin), warped, dst)
         warped = match_light(warped, crop, skin, how.light)
     kept = interiors(crop, landmarks, dst, how.eyes, how.mouth, iris_ab)
     return Dressed(lay_in(warped, kept), mask, kept)

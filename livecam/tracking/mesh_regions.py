@@ -24,6 +24,8 @@ RIGHT_CHEEK, LEFT_CHEEK = 205, 425
 # ordered loops (MediaPipe's canonical indices) for filling polygons
 INNER_LIPS: tuple[int, ...] = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402,
                                317, 14, 87, 178, 88, 95)
+OUTER_LIPS: tuple[int, ...] = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405,
+                               314, 17, 84, 181, 91, 146)
 RIGHT_EYE_LOOP: tuple[int, ...] = (33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153,
                                    145, 144, 163, 7)
 LEFT_EYE_LOOP: tuple[int, ...] = (362, 398, 384, 385, 386, 387, 388, 466, 263, 249, 390, 373,

@@ -7,7 +7,8 @@ purpose, and the real face as the answer.
 - Self pairs (every face): the face warped onto its own mesh moved a little (misalignment),
   then given a colour cast, a gamma, a directional light, blur or sharpening and noise.
 Both are then dressed by the run-time `dress` (colour and light transfer, the target's own eyes
-and mouth laid in, the mask), so training sees what the live swap gives the model. Identities listed in HELD_OUT_IDS never appear (they are for evaluation).
+and mouth laid in, the mask), so training sees what the live swap gives the model.
+Identities listed in HELD_OUT_IDS never appear (they are for evaluation).
 """
 
 from __future__ import annotations
