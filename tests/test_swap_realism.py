@@ -220,3 +220,29 @@ def test_the_lips_keep_the_worn_faces_colour_and_take_the_rooms_light(portrait_m
     assert abs(lab[y, x, 0] - lab_matched[0]) < 3               # the room's lightness
     nose = portrait_mesh[4, :2].astype(int)
     assert (out[nose[1], nose[0]] == matched[nose[1], nose[0]]).all()   # skin untouched
+
+
+def test_the_worn_faces_features_come_through_the_fusion_model(portrait):
+    """A model output that softened everything (what moves the features toward the target's)
+    gets the worn face's own brows, eyes, nose and lips back; broad light and the cheeks stay
+    the model's."""
+    from livecam.compositing.masks import swap_mask
+    from livecam.swap.features import feature_region, keep_features
+
+    face, _ = enroll([portrait], "me")
+    worn, marks = face.image, face.landmarks
+    side = worn.shape[0]
+    soft = cv2.GaussianBlur(worn, (0, 0), 4.0)
+    mask = swap_mask(marks, side, keep_mouth=False)
+    out = keep_features(soft, worn, marks, mask)
+    eyes = np.zeros((side, side), bool)
+    for corners in ([33, 133], [362, 263]):
+        x0, y0 = marks[corners, :2].min(0).astype(int)
+        x1, y1 = marks[corners, :2].max(0).astype(int)
+        eyes[y0 - 5:y1 + 5, x0:x1] = True
+    assert gradient_energy(out, eyes) > 0.8 * gradient_energy(worn, eyes)
+    assert gradient_energy(soft, eyes) < 0.5 * gradient_energy(worn, eyes)
+    away = (feature_region(marks, side) < 0.01) & (mask > 0.99)
+    assert away.sum() > 500
+    assert np.abs(out[away].astype(int) - soft[away]).max() <= 1
+    assert (out[mask == 0] == soft[mask == 0]).all()

@@ -34,6 +34,7 @@ from livecam.remote.client import TritonServer, server_for
 from livecam.swap.colour import keep_lip_colour
 from livecam.swap.enroll import SIDE
 from livecam.swap.detail import restore_detail
+from livecam.swap.features import keep_features
 from livecam.swap.faces_store import EnrolledFace, list_faces, load_face
 from livecam.swap.fusion_input import Dressing, dress, plain_paste, target_context
 from livecam.swap.interiors import lay_in
@@ -207,6 +208,7 @@ class FaceSwapEffect:
         mask = dressed.mask
         if self.model is not None:
             fused = self.model.run(target_context(crop, mask), dressed.warped, mask)
+            fused = keep_features(fused, dressed.warped, dst, mask)
         else:
             fused = plain_paste(crop, dressed.warped, mask)
         # the model moves the lips toward the room's skin tone too: their colour stays the
