@@ -167,11 +167,13 @@ def test_a_file_that_is_no_video_is_refused_plainly(tmp_path):
 
 def test_the_swapped_eyes_close_when_the_streamers_do(data_dir, portrait):
     """The enrolled portrait's eyes are open; on a clip with blinks, MediaPipe reads the
-    swapped face's eyes shut where it reads the streamer's shut, and open elsewhere."""
+    swapped face's eyes shut where it reads the streamer's shut, and open where theirs are
+    plainly open."""
     from livecam.effects.face_swap import FaceSwapEffect, FaceSwapSettings
     from livecam.frame import Frame
     from livecam.sources.video import VideoFileSource
     from livecam.swap.enroll import EYES_SHUT
+    from livecam.swap.interiors import LID_OPEN
     from livecam.tracking.mediapipe_mesh import MediaPipeTracker
     from livecam.tracking.openness import eyes_open_ratio
     from livecam.tracking.settings import TrackingSettings
@@ -192,8 +194,11 @@ def test_the_swapped_eyes_close_when_the_streamers_do(data_dir, portrait):
         faces = tracker.track(Frame(image, i, i / 30))
         out = effect.apply(Frame(image, i, i / 30), faces)
         seen, real = reader.read(out), reader.read(image)
-        if seen is not None and real is not None:
-            shut = eyes_open_ratio(real) < EYES_SHUT
+        if seen is None or real is None:
+            continue
+        ratio = eyes_open_ratio(real)
+        if ratio < EYES_SHUT or ratio > LID_OPEN:   # shut, or plainly open (not half-way)
+            shut = ratio < EYES_SHUT
             followed[shut].append((eyes_open_ratio(seen) < EYES_SHUT) == shut)
     tracker.close()
     effect.close()

@@ -21,6 +21,7 @@ from livecam.frame import FrameBGR, Points
 from livecam.geometry.mesh_warp import warp_mesh
 from livecam.look.eyes import iris_colour
 from livecam.tracking import mesh_regions as regions
+from livecam.tracking.openness import eye_ratios
 
 EYE_TRIANGLES = np.asarray(regions.fan(regions.RIGHT_EYE_LOOP)
                            + regions.fan(regions.LEFT_EYE_LOOP), np.int32)
@@ -28,9 +29,7 @@ MOUTH_TRIANGLES = np.asarray(regions.fan(regions.INNER_LIPS), np.int32)
 IRIS_SHIFT = 0.6   # how far a kept iris moves toward the enrolled colour (fully reads as paint)
 IRISES = ((regions.RIGHT_IRIS_CENTER, (33, 133)), (regions.LEFT_IRIS_CENTER, (362, 263)))
 Openings = tuple[FrameBGR, npt.NDArray[np.float32]]   # the openings' pixels and where they show
-# each eye's lids (top, bottom) and corners, for how far it is closed
-LIDS = ((regions.RIGHT_EYE_LOOP, (159, 145, 33, 133)),
-        (regions.LEFT_EYE_LOOP, (386, 374, 362, 263)))
+LIDS = ((regions.RIGHT_EYE_LOOP, (33, 133)), (regions.LEFT_EYE_LOOP, (362, 263)))   # loop, corners
 LID_OPEN = 0.20    # lid gap / eye width at and above which the worn lids are the enrolled face's
 LID_SHUT = 0.12    # at and below which they are the streamer's own closed lids
 LID_REACH = (0.75, 0.45)   # the lids' region around the eye centre, in eye widths (x, y)
@@ -38,12 +37,9 @@ LID_REACH = (0.75, 0.45)   # the lids' region around the eye centre, in eye widt
 
 def closure(landmarks: Points) -> tuple[float, float]:
     """How far each eye is closed, 0 (open) to 1 (shut), from its lid gap."""
-    out = []
-    for _, (top, bottom, left, right) in LIDS:
-        gap = float(np.linalg.norm(landmarks[top, :2] - landmarks[bottom, :2]))
-        width = max(float(np.linalg.norm(landmarks[left, :2] - landmarks[right, :2])), 1e-6)
-        out.append(float(np.clip((LID_OPEN - gap / width) / (LID_OPEN - LID_SHUT), 0.0, 1.0)))
-    return out[0], out[1]
+    right, left = (float(np.clip((LID_OPEN - r) / (LID_OPEN - LID_SHUT), 0.0, 1.0))
+                   for r in eye_ratios(landmarks))
+    return right, left
 
 
 def iris_chroma(image: FrameBGR, landmarks: Points) -> npt.NDArray[np.float32]:
@@ -97,7 +93,7 @@ def _closing_lids(crop: FrameBGR, landmarks: Points, dst: Points, shut: tuple[fl
     face, _ = warp_mesh(crop, landmarks[:, :2], dst, regions.FILLED_TRIANGLES,
                         out=np.zeros_like(crop))
     alpha = np.zeros((side, side), np.float32)
-    for (loop, (_, _, left, right)), amount in zip(LIDS, shut):
+    for (loop, (left, right)), amount in zip(LIDS, shut):
         if amount <= 0.0:
             continue
         width = float(np.linalg.norm(dst[left, :2] - dst[right, :2]))

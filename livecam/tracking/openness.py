@@ -20,6 +20,11 @@ def mouth_open_ratio(landmarks: Points) -> float:
     return _ratio(landmarks, 13, 14, 78, 308)
 
 
+def eye_ratios(landmarks: Points) -> tuple[float, float]:
+    """Each eye's lid gap over its width, right then left (about 0.3 open, under 0.12 shut)."""
+    return _ratio(landmarks, 159, 145, 33, 133), _ratio(landmarks, 386, 374, 362, 263)
+
+
 def eyes_open_ratio(landmarks: Points) -> float:
-    """The smaller of the two eyes' lid gap over eye width (about 0.3 open, under 0.12 shut)."""
-    return min(_ratio(landmarks, 159, 145, 33, 133), _ratio(landmarks, 386, 374, 362, 263))
+    """The smaller of the two eyes' lid gap over eye width."""
+    return min(eye_ratios(landmarks))
