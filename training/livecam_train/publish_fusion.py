@@ -129,6 +129,11 @@ def publish_fusion(weights: Path, models: Path, cache_dir: Path
     return reports, plain
 
 
+# what the committed weights went through that a fresh run (above) does not repeat
+HISTORY = {"S": """ The published S weights had their first 8,000 steps on an earlier input
+(colour transfer only, the mouth cut out of the mask) and the last 2,500 on the dressing
+above."""}
+
 STATIC_STORY = """INT8 here is static QDQ calibrated on held-out faces (per-channel weights; the
 attention sigmoids, their products, the full-resolution head and the output residual in float).
 On the float-trained weights it shimmered 0.93 against float32's 0.36, and on the shared video
@@ -162,6 +167,7 @@ def _write_card(path: Path, tier: str, params: int, steps: int, reports: list[Fu
              "below)."
              if qat else "")
     parts = ", ".join(f"`{p}`" for p in float_parts)
+    history = HISTORY.get(tier, "")
     quantisation = (QAT_STORY.replace("QAT_STEPS", str(qat_steps)).replace("FLOAT_PARTS", parts)
                     if qat else STATIC_STORY)
     rows = "\n".join(
@@ -191,9 +197,11 @@ a decoder with STA attention at each shallow/deep fusion; heads at 1/8, 1/4 and 
 **Training.** Self-supervised on aligned faces ({DATA}): same-person pairs (another CelebA photo
 of the person warped onto this photo's mesh; the answer is this photo) teach light and colour
 transfer across photos; every face also makes a self pair (warped onto its own mesh moved a
-little, with a colour cast, gamma, directional light, blur or sharpening and noise). Both go
-through the run-time colour transfer and mask. L1 at three scales + gradient L1, weighted 5×
-inside the swap region; bfloat16 autocast on a 2-core CPU, {steps} steps in all.
+little, with a colour cast, gamma, directional light, blur or sharpening and noise). Both are
+dressed by the live swap's own `livecam.swap.fusion_input.dress` (colour and light transfer,
+lip colour, the target's own eyes, closing lids and mouth laid in, the mask). L1 at three
+scales + gradient L1, weighted 5× inside the swap region; bfloat16 autocast on a 2-core CPU,
+{steps} steps in all.{history}
 Reproduce: `livecam train prepare`, `livecam train fusion --tier {tier} --size 128 --steps
 {FIRST_STAGE[tier]}`, then `--size 256 --steps {steps}` (S: `--batch 8`), then `livecam train
 publish training/checkpoints/fusion-{tier}.pt` (float32, and a static INT8 that is
