@@ -40,7 +40,7 @@ from livecam.tracking.segmentation import PersonSegmenter
 log = logging.getLogger("livecam.stylize")
 
 FINISH_SCALE = 2   # a face is finished at up to twice the network's side
-PLAN_SIDE = 128    # the reshaping warp is smooth: planned at this side, applied at any
+PLAN_SIDE = 96     # the reshaping warp is smooth: planned at this side, applied at any
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,14 +167,14 @@ class StylizeEffect:
         painted = cv2.resize(styled, (w, h), interpolation=cv2.INTER_LINEAR)
         return _mix(image, painted, self.settings.strength)
 
-    def _finish_side(self, face: Face) -> int:
-        """The crop side at which this face is finished: its size in the frame, at least the
-        network's side and at most `output_side`."""
+    def _finish_side(self, to_crop: Affine) -> int:
+        """The crop side at which a face is finished: its size in the frame (`to_crop`: its
+        affine at the network's side), at least the network's side and at most
+        `output_side`."""
         side = self.resolution
         if not self.settings.output_side:
             return side
-        scale = crop_scale(crop_transform(face.landmarks, side))
-        in_frame = int(np.ceil(side / max(scale, 1e-6) / 16.0)) * 16
+        in_frame = int(np.ceil(side / max(crop_scale(to_crop), 1e-6) / 16.0)) * 16
         # at most FINISH_SCALE × the network's side: the controller's rung bounds this too
         return max(side, min(in_frame, self.settings.output_side, FINISH_SCALE * side))
 
@@ -182,8 +182,9 @@ class StylizeEffect:
         """The stylised face crop at its finishing resolution, its mask, and the frame-to-crop
         affine."""
         side = self.resolution
-        big = self._finish_side(face)
-        to_crop = crop_transform(face.landmarks, big)
+        at_side = crop_transform(face.landmarks, side)
+        big = self._finish_side(at_side)
+        to_crop = at_side * (big / side)   # the same crop, scaled (the template scales)
         to_frame = cv2.invertAffineTransform(to_crop)
         marks = face.landmarks[:, :2] @ to_crop[:, :2].T + to_crop[:, 2]
         depth = face.landmarks[:, 2] * crop_scale(to_crop)

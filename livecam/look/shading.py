@@ -25,6 +25,7 @@ WRAP = 0.45                                # how far the key light wraps past th
 WARM = np.array([0.55, 0.62, 1.0], np.float32)   # BGR tint where the light turns away
 GAIN_ONE = 128                             # a gain of 1 in the 8-bit gain map
 NORMAL_SIDE = 96                           # normals are smooth: rasterised small, resized
+LIGHT_SIDE = 64                            # the light maps' side: light is smooth too
 
 
 def vertex_normals(points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -63,7 +64,7 @@ def _unit(v: npt.NDArray[np.float64]) -> Float:
 
 
 def shade(image: FrameBGR, landmarks: Points, depth: npt.NDArray[np.float32],
-          strength: float, side: int = 128) -> FrameBGR:
+          strength: float, side: int = LIGHT_SIDE) -> FrameBGR:
     """Re-light the face of an aligned crop.
 
     The light is smooth, so it is worked out on a `side`-pixel copy as a gain and an offset
