@@ -57,8 +57,7 @@ from livecam.frame import Face, Frame  # noqa: E402
 from livecam.geometry.mesh_warp import warp_mesh  # noqa: E402
 from livecam.swap.enroll import _detect, examine  # noqa: E402
 from livecam.swap.faces_store import load_face, save_face  # noqa: E402
-from livecam.tracking.openness import eyes_open_ratio, mouth_open_ratio  # noqa: E402
-from livecam.swap.enroll import EYES_SHUT  # noqa: E402
+from livecam.tracking.openness import EYES_SHUT, eyes_open_ratio, mouth_open_ratio  # noqa: E402
 from livecam.tracking.mesh_regions import FILLED_TRIANGLES  # noqa: E402
 from livecam.tracking.mediapipe_mesh import MediaPipeTracker  # noqa: E402
 from livecam.tracking.mesh_regions import INNER_LIPS, OUTER_LIPS  # noqa: E402

@@ -172,10 +172,9 @@ def test_the_swapped_eyes_close_when_the_streamers_do(data_dir, portrait):
     from livecam.effects.face_swap import FaceSwapEffect, FaceSwapSettings
     from livecam.frame import Frame
     from livecam.sources.video import VideoFileSource
-    from livecam.swap.enroll import EYES_SHUT
     from livecam.swap.interiors import LID_OPEN
     from livecam.tracking.mediapipe_mesh import MediaPipeTracker
-    from livecam.tracking.openness import eyes_open_ratio
+    from livecam.tracking.openness import EYES_SHUT, eyes_open_ratio
     from livecam.tracking.settings import TrackingSettings
 
     look = pytest.importorskip("livecam_train.evaluation.look",

@@ -103,6 +103,11 @@ class FaceSwapSettings:
         if not self.fade_start_deg < self.fade_end_deg:
             raise PresetError("face_swap.fade_start_deg must be below fade_end_deg (0 to 90)")
 
+    @property
+    def dressing(self) -> Dressing:
+        """How the enrolled face is put on before the fusion model (training uses it too)."""
+        return Dressing(self.colour, self.light, self.keep_eyes, self.keep_mouth)
+
 
 class FaceSwapEffect:
     """Swaps tracked faces for enrolled ones."""
@@ -113,8 +118,6 @@ class FaceSwapEffect:
             raise PresetError("no face is enrolled yet: enrol one with 'livecam enroll "
                               "PHOTO... --name NAME', then run with --face NAME")
         self.settings = settings
-        self._dressing = Dressing(settings.colour, settings.light, settings.keep_eyes,
-                                  settings.keep_mouth)
         self.name = "face_swap"
         self.sources = [load_face(n) for n in names]
         self._worn = [prepare(f, SIDE) for f in self.sources]
@@ -204,7 +207,7 @@ class FaceSwapEffect:
         scale = SIDE / side   # the shape transfer works in the enrolled face's pixels
         dst = worn.shape.apply(landmarks * scale, s.shape) / scale
         dressed = dress(crop, landmarks, dst, worn.view.image, worn.view.landmarks,
-                        worn.skin_at(side), self._dressing, worn.iris)
+                        worn.skin_at(side), s.dressing, worn.iris)
         mask = dressed.mask
         if self.model is not None:
             fused = self.model.run(target_context(crop, mask), dressed.warped, mask)

@@ -20,7 +20,7 @@ def provider_problem(value: object) -> str | None:
     """What is wrong with a provider setting: a local provider, "auto", or a server address."""
     if not isinstance(value, str):
         return f"must be a provider name or a server address, got {value!r}"
-    if value in get_args(ProviderChoice) or value in get_args(ProviderName):
+    if value in get_args(ProviderChoice):   # "auto" and the local providers
         return None
     if is_server(value) or "://" in value:
         try:

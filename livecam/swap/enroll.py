@@ -21,7 +21,7 @@ from livecam.frame import FrameBGR, Points
 from livecam.geometry.align import align_face
 from livecam.sources.image import read_image
 from livecam.swap.faces_store import EnrolledFace, FaceView, check_name
-from livecam.tracking.openness import eyes_open_ratio, mouth_open_ratio
+from livecam.tracking.openness import EYES_SHUT, eyes_open_ratio, mouth_open_ratio
 from livecam.tracking.mediapipe_mesh import _import_mediapipe, _to_points
 from livecam.tracking.pose import head_pose
 
@@ -36,7 +36,6 @@ MAX_TURNED_DEG = 40.0    # a turned view; further and the far cheek is hidden
 TURNED_MIN_DEG = 12.0    # a turned view at least this far from the frontal one
 CLIP_FRAMES = 24         # frames looked at in an enrolment clip, spread over it
 CLIP_SUFFIXES = frozenset({".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"})
-EYES_SHUT = 0.12
 LIPS_PARTED = 0.25       # a mouth this open costs a view half its mouth score
 
 

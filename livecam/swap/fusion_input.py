@@ -18,7 +18,8 @@ from livecam.tracking.mesh_regions import FILLED_TRIANGLES
 
 @dataclass(frozen=True, slots=True)
 class Dressing:
-    """How the enrolled face is put on before the model sees it.
+    """How the enrolled face is put on before the model sees it (the face-swap settings of the
+    same names: `FaceSwapSettings.dressing`).
 
     Attributes:
         colour: Move the source's colour to the target's skin.
@@ -27,10 +28,10 @@ class Dressing:
         mouth: The target's own mouth interior inside the worn lips.
     """
 
-    colour: bool = True
-    light: float = 1.0
-    eyes: bool = True
-    mouth: bool = True
+    colour: bool
+    light: float
+    eyes: bool
+    mouth: bool
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -21,7 +21,7 @@ from livecam.frame import FrameBGR, Points
 from livecam.geometry.mesh_warp import warp_mesh
 from livecam.look.eyes import iris_colour
 from livecam.tracking import mesh_regions as regions
-from livecam.tracking.openness import eye_ratios
+from livecam.tracking.openness import EYES_SHUT, eye_ratios
 
 EYE_TRIANGLES = np.asarray(regions.fan(regions.RIGHT_EYE_LOOP)
                            + regions.fan(regions.LEFT_EYE_LOOP), np.int32)
@@ -31,13 +31,13 @@ IRISES = ((regions.RIGHT_IRIS_CENTER, (33, 133)), (regions.LEFT_IRIS_CENTER, (36
 Openings = tuple[FrameBGR, npt.NDArray[np.float32]]   # the openings' pixels and where they show
 LIDS = ((regions.RIGHT_EYE_LOOP, (33, 133)), (regions.LEFT_EYE_LOOP, (362, 263)))   # loop, corners
 LID_OPEN = 0.20    # lid gap / eye width at and above which the worn lids are the enrolled face's
-LID_SHUT = 0.12    # at and below which they are the streamer's own closed lids
+# (at EYES_SHUT and below they are the streamer's own closed lids)
 LID_REACH = (0.75, 0.45)   # the lids' region around the eye centre, in eye widths (x, y)
 
 
 def closure(landmarks: Points) -> tuple[float, float]:
     """How far each eye is closed, 0 (open) to 1 (shut), from its lid gap."""
-    right, left = (float(np.clip((LID_OPEN - r) / (LID_OPEN - LID_SHUT), 0.0, 1.0))
+    right, left = (float(np.clip((LID_OPEN - r) / (LID_OPEN - EYES_SHUT), 0.0, 1.0))
                    for r in eye_ratios(landmarks))
     return right, left
 

@@ -7,6 +7,7 @@ import numpy as np
 from livecam.frame import Points
 
 MOUTH_OPEN = 0.08                # inner-lip gap / mouth width above which the mouth is open
+EYES_SHUT = 0.12                 # lid gap / eye width below which an eye is shut
 
 
 def _ratio(pts: Points, top: int, bottom: int, left: int, right: int) -> float:

@@ -21,12 +21,13 @@ import numpy.typing as npt
 import torch
 
 from livecam.frame import FrameBGR
-from livecam.swap.fusion_input import Dressing, dress, target_context
+from livecam.effects.face_swap import FaceSwapSettings
+from livecam.swap.fusion_input import dress, target_context
 from livecam.swap.interiors import iris_chroma
 from livecam.compositing.masks import skin_mask
 from livecam_train.faces import FaceSet
 
-DRESSING = Dressing()   # the face-swap preset's own
+DRESSING = FaceSwapSettings().dressing   # the face swap's own (the preset keeps these)
 HELD_OUT_IDS = frozenset(f"celeb_{i}" for i in range(80, 100))   # 20 identities for evaluation
 
 
