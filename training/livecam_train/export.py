@@ -54,18 +54,6 @@ def export_float32(model: torch.nn.Module, out: Path, side: int = 256, channels:
     return out
 
 
-def free_batch(path: Path) -> None:
-    """Free the batch dimension of a file exported with batch 1, in place (the weights and
-    every output for one image stay as they were)."""
-    model = onnx.load(str(path))
-    for tensor in (*model.graph.input, *model.graph.output):
-        dim = tensor.type.tensor_type.shape.dim[0]
-        dim.ClearField("dim_value")
-        dim.dim_param = "batch"
-    del model.graph.value_info[:]   # shapes inferred with batch 1; onnxruntime infers again
-    onnx.save(model, str(path))
-
-
 def export_float16(src: Path, out: Path) -> Path:
     from onnxruntime.transformers.float16 import convert_float_to_float16  # noqa: PLC0415
 
