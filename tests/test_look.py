@@ -164,6 +164,24 @@ def test_held_eyes_smooth_landmark_noise_and_follow_a_glance(aligned):
     assert np.array_equal(out[other], glance[other])   # only the eye points are held
 
 
+def test_eye_readings_are_taken_every_few_frames_once_the_eyes_are_drawn(aligned):
+    from livecam.look.eyes import SAMPLE_EVERY
+
+    crop, _ = aligned
+    marks = crop.landmarks.astype(np.float32)
+    steady = SteadyEyes()
+    assert steady.due(5) and steady.due(5)       # nothing drawn yet: read every frame
+    read = np.array([0.1, 0.5, 0.2], np.float32)
+    _, colour = steady.steady(5, marks, read)
+    assert np.allclose(colour, read)             # the first reading is used as it is
+    pattern = [steady.due(5) for _ in range(4 * SAMPLE_EVERY)]
+    assert sum(pattern) == 4
+    _, held = steady.steady(5, marks, None)      # no reading: the colour is kept
+    assert np.allclose(held, read)
+    _, moved = steady.steady(5, marks, np.array([0.9, 0.5, 0.2], np.float32))
+    assert read[0] < moved[0] < 0.5              # a new reading moves it, smoothed
+
+
 def _with_sunglasses(image, landmarks):
     """`image` with a dark, even lens over each eye, from brow to upper cheek."""
     import cv2

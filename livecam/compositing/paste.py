@@ -22,7 +22,8 @@ Person = tuple[npt.NDArray[np.float32], float]   # person probability map and it
 
 
 def paste_face(out: FrameBGR, crop: FrameBGR, mask: Mask, to_crop: Affine, *,
-               match_edge: bool = False, person: Person | None = None) -> None:
+               match_edge: bool = False, person: Person | None = None,
+               under: FrameBGR | None = None) -> None:
     """Paste `crop` into `out` (in place) through `mask`.
 
     Args:
@@ -32,12 +33,15 @@ def paste_face(out: FrameBGR, crop: FrameBGR, mask: Mask, to_crop: Affine, *,
         to_crop: The frame-to-crop affine the crop was cut with.
         match_edge: Shift the crop's colour to what lies under the mask's edge.
         person: A person map of the frame: the mask is cut at the person's outline.
+        under: What `out` holds under the crop, in crop pixels, where the caller has it
+            cheaper than cutting it from `out`.
     """
     side = crop.shape[0]
     if person is not None:
         mask = mask * _person_in_crop(person, to_crop, side)
-    under = cv2.warpAffine(out, to_crop, (side, side), flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REPLICATE)
+    if under is None:
+        under = cv2.warpAffine(out, to_crop, (side, side), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
     if match_edge:   # the edge's mean colour, read off quarter-size copies (it is smooth)
         small = (max(side // 4, 16),) * 2
         m = cv2.resize(mask, small, interpolation=cv2.INTER_AREA)

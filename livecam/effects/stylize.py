@@ -35,7 +35,7 @@ from livecam.look.hair import hair_gloss
 from livecam.look.shading import shade
 from livecam.look.upsample import guided_upsample
 from livecam.remote.client import server_for
-from livecam.tracking.segmentation import PersonSegmenter
+from livecam.tracking.segmentation import PersonSegmenter, shrunk
 
 log = logging.getLogger("livecam.stylize")
 
@@ -151,21 +151,30 @@ class StylizeEffect:
                 self.model.warm_up(self.background_width,
                                    _background_height(self.background_width, *self._frame_size))
 
-    def _background(self, image: FrameBGR) -> tuple[FrameBGR, Person | None]:
-        person = self._segmenter.person(image) if self._segmenter is not None else None
-        return self._paint_background(image), person
+    def _background(self, image: FrameBGR) -> tuple[FrameBGR, FrameBGR | None, Person | None]:
+        # one area-averaging pass over the frame serves the segmenter and the painting
+        small, scale = shrunk(image)
+        person = self._segmenter.person_in(small, scale) if self._segmenter is not None else None
+        return *self._paint_background(image, small), person
 
-    def _paint_background(self, image: FrameBGR) -> FrameBGR:
+    def _paint_background(self, image: FrameBGR, shrunk_frame: FrameBGR
+                          ) -> tuple[FrameBGR, FrameBGR | None]:
+        """The painted frame, and the small painting it was scaled up from where the frame
+        is nothing else (reading a face's surroundings off it is cheaper)."""
         h, w = image.shape[:2]
         bw = self.background_width
         if bw == 0:
-            return image.copy()
+            return image.copy(), None
         self._frame_size = (h, w)
         bh = _background_height(bw, h, w)
-        small = cv2.resize(image, (bw, bh), interpolation=cv2.INTER_AREA)  # no aliasing
+        source = shrunk_frame if (shrunk_frame.shape[1] >= bw
+                                  and shrunk_frame.shape[0] >= bh) else image
+        small = cv2.resize(source, (bw, bh), interpolation=cv2.INTER_AREA)  # no aliasing
         styled = self._background_flicker.apply(0, small, self.model.run(small))
         painted = cv2.resize(styled, (w, h), interpolation=cv2.INTER_LINEAR)
-        return _mix(image, painted, self.settings.strength)
+        if self.settings.strength >= 1.0:
+            return painted, styled
+        return _mix(image, painted, self.settings.strength), None
 
     def _finish_side(self, to_crop: Affine) -> int:
         """The crop side at which a face is finished: its size in the frame (`to_crop`: its
@@ -201,12 +210,15 @@ class StylizeEffect:
         painted = guided_upsample(small, styled, crop)
         if self.settings.shading > 0:
             painted = shade(painted, moved, depth, self.settings.shading)
-        shown = (self._eyes.shown(face.face_id, eyes_visible(crop, moved))
+        reading = self._eyes.due(face.face_id)
+        shown = (self._eyes.shown(face.face_id,
+                                  eyes_visible(crop, moved) if reading else None)
                  if self.settings.eyes.draw else 0.0)
         if shown > 0.0:   # not over sunglasses
             # held still in the frame's pixels, where the crop's own jitter shows too
             in_frame = _affine(moved, to_frame)
-            held, colour = self._eyes.steady(face.face_id, in_frame, iris_colour(crop, moved))
+            held, colour = self._eyes.steady(face.face_id, in_frame,
+                                             iris_colour(crop, moved) if reading else None)
             motion = to_crop[:, :2] @ self._eyes.motion(face.face_id)
             drawn = draw_eyes(painted, _affine(held, to_crop), self.settings.eyes, colour,
                               motion)
@@ -224,9 +236,12 @@ class StylizeEffect:
         painted = [self._paint_face(frame.image, face) for face in largest]
         self._flicker.forget({face.face_id for face in largest})
         self._eyes.forget({face.face_id for face in largest})
-        out, person = background.result()
+        out, small, person = background.result()
         for face, (crop, mask, to_crop) in zip(largest, painted):
-            paste_face(out, crop, mask, to_crop, match_edge=True, person=person)
+            # the first face's surroundings are the painting's; later ones may overlap it
+            under = (_scaled_up(small, to_crop, crop.shape[0], out.shape)
+                     if small is not None and face is largest[0] else None)
+            paste_face(out, crop, mask, to_crop, match_edge=True, person=person, under=under)
             if person is not None:
                 hair_gloss(out, face.landmarks, person,
                            self.settings.hair_gloss * self.settings.strength)
@@ -253,6 +268,19 @@ def _cut(source: FrameBGR, to_crop: Affine, to_frame: Affine, side: int, field: 
     frame_xy = crop_xy @ to_frame[:, :2].T.astype(np.float32) + to_frame[:, 2].astype(np.float32)
     full = cv2.resize(frame_xy, (side, side), interpolation=cv2.INTER_LINEAR)
     return cv2.remap(source, full, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _scaled_up(small: FrameBGR, to_crop: Affine, side: int, frame_shape: tuple[int, ...]
+               ) -> FrameBGR:
+    """The `side` crop of `small` scaled up to the frame's size (as `cv2.resize` does it,
+    pixel centres aligned), cut in one pass from the small image."""
+    kx, ky = frame_shape[1] / small.shape[1], frame_shape[0] / small.shape[0]
+    matrix = to_crop.copy()
+    matrix[:, 0] *= kx
+    matrix[:, 1] *= ky
+    matrix[:, 2] += to_crop[:, :2] @ (0.5 * kx - 0.5, 0.5 * ky - 0.5)
+    return cv2.warpAffine(small, matrix, (side, side), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
 
 
 def _background_height(width: int, h: int, w: int) -> int:

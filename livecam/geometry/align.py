@@ -56,18 +56,14 @@ def anchor_points(landmarks: Points) -> npt.NDArray[np.float64]:
 
 
 def similarity(src: npt.NDArray[np.float64], dst: npt.NDArray[np.float64]) -> Affine:
-    """Least-squares similarity taking `src` points onto `dst` (Umeyama, no reflection)."""
-    mu_s, mu_d = src.mean(0), dst.mean(0)
-    s, d = src - mu_s, dst - mu_d
-    cov = d.T @ s / len(src)
-    u, sig, vt = np.linalg.svd(cov)
-    sign = np.diag([1.0, np.sign(np.linalg.det(u @ vt))])
-    rot = u @ sign @ vt
-    scale = np.trace(np.diag(sig) @ sign) / max(s.var(0).sum(), 1e-12)
-    matrix = np.empty((2, 3))
-    matrix[:, :2] = scale * rot
-    matrix[:, 2] = mu_d - scale * rot @ mu_s
-    return matrix
+    """Least-squares similarity taking `src` points onto `dst` (no reflection): in complex
+    numbers dst ≈ a·src + b, solved in closed form."""
+    s = src[:, 0] + 1j * src[:, 1]
+    d = dst[:, 0] + 1j * dst[:, 1]
+    s0, d0 = s - s.mean(), d - d.mean()
+    a = complex(np.vdot(s0, d0) / max(float(np.vdot(s0, s0).real), 1e-12))
+    b = complex(d.mean() - a * s.mean())
+    return np.array([[a.real, -a.imag, b.real], [a.imag, a.real, b.imag]])
 
 
 def crop_transform(landmarks: Points, side: int) -> Affine:

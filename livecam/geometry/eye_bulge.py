@@ -49,7 +49,10 @@ class EyeBulge:
         """Where input `points` (N×2) land (the inverse of `source_of`, by fixed point)."""
         out = self.centre + (points - self.centre) * self.factor
         for _ in range(12):
-            out = out + (points - self.source_of(out))
+            step = points - self.source_of(out)
+            out = out + step
+            if len(step) == 0 or float(np.abs(step).max()) < 1e-3:   # pixels: converged
+                break
         return out
 
     def reach(self) -> float:

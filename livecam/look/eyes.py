@@ -50,6 +50,8 @@ FADE = 0.25                  # most the drawn eyes' opacity changes per frame
 EXPOSURE = 0.35  # share of a frame a webcam's shutter is open: the drawn eyes blur as its do
 MAX_STREAK = 0.3  # the longest blur, in eye widths
 JUMP = 1.0        # eye widths moved in one frame beyond which it is not motion but a jump
+DEFAULT_IRIS = np.array([0.25, 0.3, 0.4], np.float32)   # BGR, where none can be read
+SAMPLE_EVERY = 3  # frames between readings of the eyes' visibility and iris colour
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,15 +155,26 @@ class SteadyEyes:
     def __init__(self) -> None:
         self._last: dict[int, tuple[Points, npt.NDArray[np.float32]]] = {}
         self._shown: dict[int, float] = {}
+        self._target: dict[int, float] = {}
+        self._frames: dict[int, int] = {}
         self._raw: dict[int, Points] = {}
         self._motion: dict[int, npt.NDArray[np.float64]] = {}
         centres = {centre for _, centre, _ in EYES}
         self._hold = np.array([[IRIS_HOLD if i in centres else HOLD] for i in EYE_POINTS],
                               np.float32)
 
-    def steady(self, face_id: int, landmarks: Points, colour: npt.NDArray[np.float32]
-               ) -> tuple[Points, npt.NDArray[np.float32]]:
-        """`landmarks` (frame pixels) with the eye points held, and the iris colour smoothed."""
+    def due(self, face_id: int) -> bool:
+        """Whether this frame reads the eyes' visibility and iris colour: both change slowly
+        and are smoothed over many readings, so every SAMPLE_EVERY-th frame is enough (and
+        every frame until the face's eyes have been drawn once)."""
+        count = self._frames.get(face_id, 0)
+        self._frames[face_id] = count + 1
+        return count % SAMPLE_EVERY == 0 or face_id not in self._last
+
+    def steady(self, face_id: int, landmarks: Points,
+               colour: npt.NDArray[np.float32] | None) -> tuple[Points, npt.NDArray[np.float32]]:
+        """`landmarks` (frame pixels) with the eye points held, and the iris colour smoothed
+        (`colour` None: no new reading this frame)."""
         points = landmarks[EYE_POINTS, :2].astype(np.float32)
         # the head's motion, from the eye corners: a glance moves the iris, not the eye
         corners = landmarks[CORNERS, :2].astype(np.float32)
@@ -170,6 +183,10 @@ class SteadyEyes:
                                  else (corners - raw).mean(axis=0).astype(np.float64))
         self._raw[face_id] = corners
         last = self._last.get(face_id)
+        if colour is None:   # `due` asks for a reading until there is one
+            colour = last[1] if last is not None else DEFAULT_IRIS
+        elif last is not None:
+            colour = (last[1] * COLOUR_KEEP + colour * (1.0 - COLOUR_KEEP)).astype(np.float32)
         if last is not None:
             width = float(np.linalg.norm(landmarks[33, :2] - landmarks[133, :2]))
             delta = points - last[0]
@@ -177,7 +194,6 @@ class SteadyEyes:
             hold = self._hold * width
             step = np.maximum(gap - hold, 0.0) + CREEP * np.minimum(gap, hold)
             points = last[0] + delta * (step / np.maximum(gap, 1e-6))
-            colour = (last[1] * COLOUR_KEEP + colour * (1.0 - COLOUR_KEEP)).astype(np.float32)
         self._last[face_id] = (points, colour)
         held = landmarks.copy()
         held[EYE_POINTS, :2] = points
@@ -187,10 +203,13 @@ class SteadyEyes:
         """How far the eyes moved since the last frame (frame pixels, x and y)."""
         return self._motion.get(face_id, np.zeros(2))
 
-    def shown(self, face_id: int, visible: float) -> float:
+    def shown(self, face_id: int, visible: float | None) -> float:
         """The drawn eyes' opacity: `visible` reached over a few frames, so one misjudged
-        frame (a glint on a lens, a hand passing) does not flash the eyes on or off."""
-        target = _ramp(visible, *SURE)
+        frame (a glint on a lens, a hand passing) does not flash the eyes on or off
+        (`visible` None: no new reading this frame)."""
+        target = (self._target.get(face_id, 1.0) if visible is None
+                  else _ramp(visible, *SURE))
+        self._target[face_id] = target
         last = self._shown.get(face_id, target)
         now = last + float(np.clip(target - last, -FADE, FADE))
         self._shown[face_id] = now
@@ -200,7 +219,7 @@ class SteadyEyes:
         """Drop faces no longer in view."""
         for face_id in set(self._last) - keep_ids:
             del self._last[face_id]
-        for table in (self._shown, self._raw, self._motion):
+        for table in (self._shown, self._target, self._frames, self._raw, self._motion):
             for face_id in set(table) - keep_ids:
                 del table[face_id]
 
@@ -208,23 +227,25 @@ class SteadyEyes:
 def _stroke(shape: tuple[int, ...], points: npt.NDArray[np.float64],
             widths: npt.NDArray[np.float64], value: float = 1.0) -> Float:
     """An anti-aliased polyline with a fractional width per segment (`cv2.line` rounds widths
-    to whole pixels, which makes a thick line jump as the face moves)."""
+    to whole pixels, which makes a thick line jump as the face moves); all segments at once
+    over the line's box."""
     ink = np.zeros(shape, np.float32)
-    for (a, b), width in zip(zip(points[:-1], points[1:]), widths):
-        r = 0.5 * float(width) + 1.5
-        x0 = max(int(min(a[0], b[0]) - r), 0)
-        y0 = max(int(min(a[1], b[1]) - r), 0)
-        x1 = min(int(max(a[0], b[0]) + r) + 1, shape[1])
-        y1 = min(int(max(a[1], b[1]) + r) + 1, shape[0])
-        if x1 <= x0 or y1 <= y0:
-            continue
-        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-        ab = b - a
-        t = np.clip(((xs - a[0]) * ab[0] + (ys - a[1]) * ab[1]) / max(float(ab @ ab), 1e-9),
-                    0.0, 1.0)
-        d = np.hypot(xs - (a[0] + t * ab[0]), ys - (a[1] + t * ab[1]))
-        cover = np.clip(0.5 * float(width) + 0.5 - d, 0.0, 1.0) * value
-        np.maximum(ink[y0:y1, x0:x1], cover, out=ink[y0:y1, x0:x1])
+    r = 0.5 * float(np.max(widths)) + 1.5
+    x0 = max(int(points[:, 0].min() - r), 0)
+    y0 = max(int(points[:, 1].min() - r), 0)
+    x1 = min(int(points[:, 0].max() + r) + 1, shape[1])
+    y1 = min(int(points[:, 1].max() + r) + 1, shape[0])
+    if x1 <= x0 or y1 <= y0:
+        return ink
+    ys, xs = (v.astype(np.float32) for v in np.ogrid[y0:y1, x0:x1])
+    a = points[:-1].astype(np.float32)[:, :, None, None]        # segment starts, (S, 2, 1, 1)
+    ab = (points[1:] - points[:-1]).astype(np.float32)[:, :, None, None]
+    length2 = np.maximum((ab * ab).sum(axis=1), 1e-9)
+    dx, dy = xs - a[:, 0], ys - a[:, 1]
+    t = np.clip((dx * ab[:, 0] + dy * ab[:, 1]) / length2, 0.0, 1.0)
+    d = np.hypot(dx - t * ab[:, 0], dy - t * ab[:, 1])
+    half = (0.5 * np.asarray(widths, np.float32) + 0.5)[:, None, None]
+    ink[y0:y1, x0:x1] = np.clip(half - d, 0.0, 1.0).max(axis=0) * value
     return ink
 
 
@@ -256,7 +277,7 @@ def iris_colour(image: FrameBGR, landmarks: Points) -> npt.NDArray[np.float32]:
             lo, hi = np.percentile(lum, (25, 85))
             samples.append(pick[(lum >= lo) & (lum <= hi)])
     if not samples:
-        return np.array([0.25, 0.3, 0.4], np.float32)
+        return DEFAULT_IRIS.copy()
     return np.median(np.concatenate(samples), axis=0).astype(np.float32) / 255.0
 
 

@@ -18,6 +18,15 @@ from livecam.tracking.mediapipe_mesh import _import_mediapipe
 SEGMENT_WIDTH = 256   # the landscape model's input width: finer costs time, not edge quality
 
 
+def shrunk(image: FrameBGR) -> tuple[FrameBGR, float]:
+    """The frame at SEGMENT_WIDTH wide (area-averaged: no aliasing), and the scale."""
+    h, w = image.shape[:2]
+    scale = SEGMENT_WIDTH / w
+    small = cv2.resize(image, (SEGMENT_WIDTH, max(1, round(h * scale))),
+                       interpolation=cv2.INTER_AREA)
+    return small, scale
+
+
 class PersonSegmenter:
     """Person probability for whole frames at low resolution. Not thread-safe: one caller."""
 
@@ -27,10 +36,10 @@ class PersonSegmenter:
 
     def person(self, image: FrameBGR) -> tuple[npt.NDArray[np.float32], float]:
         """The probability map at SEGMENT_WIDTH wide, and the scale from frame to map."""
-        h, w = image.shape[:2]
-        scale = SEGMENT_WIDTH / w
-        small = cv2.resize(image, (SEGMENT_WIDTH, max(1, round(h * scale))),
-                           interpolation=cv2.INTER_AREA)
+        return self.person_in(*shrunk(image))
+
+    def person_in(self, small: FrameBGR, scale: float) -> tuple[npt.NDArray[np.float32], float]:
+        """`person` for a frame already shrunk by `shrunk` (its caller reuses the copy)."""
         result = self._model.process(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
         return np.asarray(result.segmentation_mask, np.float32), scale
 
