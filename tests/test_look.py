@@ -45,7 +45,7 @@ def test_a_warp_field_without_moves_is_the_identity(aligned):
     assert np.abs(field[..., 0] - xs).max() < 1e-3 and np.abs(field[..., 1] - ys).max() < 1e-3
 
 
-@pytest.mark.parametrize("factor", [1.2, 1.6])
+@pytest.mark.parametrize("factor", [1.2, 1.6, 1.85])
 def test_the_eye_bulge_is_monotonic_and_inverts(factor):
     bulge = EyeBulge(np.array([50.0, 50.0]), np.array([1.0, 0.0]), 10.0, 14.0, factor)
     ray = np.column_stack([np.linspace(50, 100, 400), np.full(400, 50.0)])
@@ -56,6 +56,10 @@ def test_the_eye_bulge_is_monotonic_and_inverts(factor):
     inside = np.array([[55.0, 52.0]])
     assert np.allclose(bulge.source_of(bulge.destination_of(inside)), inside, atol=1e-6)
     assert np.allclose(bulge.destination_of(inside), 50 + (inside - 50) * factor, atol=1e-6)
+    # and where it eases off, up to where it ends and past it (the drawn eyes sit there)
+    grid = np.stack(np.meshgrid(np.linspace(10, 90, 41), np.linspace(10, 90, 41)), -1)
+    points = grid.reshape(-1, 2)
+    assert np.abs(bulge.source_of(bulge.destination_of(points)) - points).max() < 1e-3
 
 
 def test_an_eye_turned_away_is_enlarged_in_its_own_proportions(aligned):

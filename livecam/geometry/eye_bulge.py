@@ -9,6 +9,7 @@ whatever the factor, so this warp cannot fold or tear, unlike moving mesh vertic
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ from livecam.frame import Points
 from livecam.tracking import mesh_regions as regions
 
 FALLOFF = 2.2     # eye radii at which the enlargement has faded out
+INVERSE_SAMPLES = 2049   # radii in the table that inverts the warp
 CORNERS = ((33, 133), (362, 263))
 Array = npt.NDArray[np.float64]
 
@@ -36,8 +38,7 @@ class EyeBulge:
         u = offset @ self.axis
         v = offset @ np.array([-self.axis[1], self.axis[0]])
         rho = np.sqrt((u / self.radius_along) ** 2 + (v / self.radius_across) ** 2)
-        t = np.clip((rho - 1.0) / (FALLOFF - 1.0), 0.0, 1.0)
-        return 1.0 + (self.factor - 1.0) * (1.0 - t * t * (3.0 - 2.0 * t)), rho
+        return _scale_at(rho, self.factor), rho
 
     def source_of(self, points: Array) -> Array:
         """Where output `points` (N×2) sample the input."""
@@ -46,17 +47,30 @@ class EyeBulge:
         return self.centre + offset / scale[:, None]
 
     def destination_of(self, points: Array) -> Array:
-        """Where input `points` (N×2) land (the inverse of `source_of`, by fixed point)."""
-        out = self.centre + (points - self.centre) * self.factor
-        for _ in range(12):
-            step = points - self.source_of(out)
-            out = out + step
-            if len(step) == 0 or float(np.abs(step).max()) < 1e-3:   # pixels: converged
-                break
-        return out
+        """Where input `points` (N×2) land (the inverse of `source_of`): the warp is radial
+        in the eye's own metric, so it is inverted along one radius, from a table."""
+        offset = points - self.centre
+        _, rho_in = self._scale(offset)
+        # past the table's end the warp has ended: FALLOFF, where the scale is 1
+        rho_out = np.interp(rho_in, *_inverse_table(self.factor))
+        return self.centre + offset * _scale_at(rho_out, self.factor)[:, None]
 
     def reach(self) -> float:
         return FALLOFF * max(self.radius_along, self.radius_across)
+
+
+def _scale_at(rho: Array, factor: float) -> Array:
+    """The scale at output radius `rho` (eye radii): `factor`, easing to 1 at FALLOFF."""
+    t = np.clip((rho - 1.0) / (FALLOFF - 1.0), 0.0, 1.0)
+    return 1.0 + (factor - 1.0) * (1.0 - t * t * (3.0 - 2.0 * t))
+
+
+@functools.lru_cache(maxsize=16)
+def _inverse_table(factor: float) -> tuple[Array, Array]:
+    """Input radius → output radius (eye radii) out to where the warp ends; the input
+    radius rho / scale(rho) rises monotonically, so it interpolates."""
+    rho_out = np.linspace(0.0, FALLOFF, INVERSE_SAMPLES)
+    return rho_out / _scale_at(rho_out, factor), rho_out
 
 
 def eye_bulges(landmarks: Points, factor: float, depth: npt.NDArray[np.float32] | None = None

@@ -117,8 +117,12 @@ def reshaped(landmarks: Points, s: ShapeSettings, depth: npt.NDArray[np.float32]
 
     start = pts3[:, :2]
     move = (f @ rot + centre)[:, :2] - start
+    before = _signed_areas(start)
+    # the mesh's own triangles (not the slivers that fill the eye and mouth openings: they
+    # flip harmlessly as a lid closes)
+    seen = np.abs(before) > max(0.5, 0.05 * float(np.median(np.abs(before))))
     for _ in range(FOLD_TRIES):   # never fold a triangle over its neighbour: back off
-        if not _folds(start, start + move).any():
+        if not (seen & (before * _signed_areas(start + move) <= 0)).any():
             break
         move *= 0.6
     return np.asarray(start + move, np.float32)
@@ -128,15 +132,6 @@ def _signed_areas(pts: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     a, b, c = (pts[regions.SKIN_TRIANGLES[:, k]] for k in range(3))
     return 0.5 * ((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1])
                   - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
-
-
-def _folds(start: npt.NDArray[np.float64], target: npt.NDArray[np.float64]
-           ) -> npt.NDArray[np.bool_]:
-    """Which of the mesh's own triangles the move turns over (the slivers that fill the eye
-    and mouth openings are left out: they flip harmlessly as a lid closes)."""
-    before, after = _signed_areas(start), _signed_areas(target)
-    seen = np.abs(before) > max(0.5, 0.05 * float(np.median(np.abs(before))))
-    return seen & (before * after <= 0)
 
 
 def _ring_points(landmarks: Points, side: int) -> npt.NDArray[np.float32]:

@@ -52,6 +52,11 @@ MAX_STREAK = 0.3  # the longest blur, in eye widths
 JUMP = 1.0        # eye widths moved in one frame beyond which it is not motion but a jump
 DEFAULT_IRIS = np.array([0.25, 0.3, 0.4], np.float32)   # BGR, where none can be read
 SAMPLE_EVERY = 3  # frames between readings of the eyes' visibility and iris colour
+WHITE = np.array([0.93, 0.92, 0.92], np.float32)    # the drawn colours, BGR 0-1 (the
+PUPIL = np.array([0.06, 0.04, 0.05], np.float32)    # iris's is the person's own)
+GLINT_COLOUR = np.ones(3, np.float32)
+LASH = np.array([0.10, 0.07, 0.09], np.float32)
+COLOURS = ("white", "iris", "pupil", "catchlight", "lash")   # the weights' order
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,43 +367,43 @@ def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: i
     if x1 - x0 < 4 or y1 - y0 < 4:
         return
     off = np.array([x0, y0], np.float64)
-    roi = out[y0:y1, x0:x1].astype(np.float32) / 255.0
-    under = roi.copy()
-    shape = roi.shape[:2]
+    under = out[y0:y1, x0:x1].astype(np.float32) * (1.0 / 255.0)
+    shape = under.shape[:2]
     open_eye = gap / width > CLOSED
-
+    # what is drawn is a few flat colours, each with a weight per pixel: the weights are
+    # worked out alone and the colours mixed in once (COLOURS' rows, in this order)
+    weights = np.zeros((len(COLOURS), *shape), np.float32)
     lid = np.zeros(shape, np.float32)
     if open_eye:
         cv2.fillPoly(lid, [_fixed(lids - off)], 1.0, cv2.LINE_AA, shift=SUB)
-        ys, xs = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
+        ys, xs = (v.astype(np.float32) for v in np.ogrid[0:shape[0], 0:shape[1]])
         top = float((upper[:, 1] - off[1]).mean())
         # the white: a clean off-white, shaded under the upper lid
         shade = np.clip((ys - top) / max(gap, 1.0), 0.0, 1.0)
         mid_x = float((outer[0] + inner[0]) / 2 - off[0])
         side = np.clip(np.abs(xs - mid_x) / (0.5 * width), 0.0, 1.0) ** 2
-        white = np.array([0.93, 0.92, 0.92], np.float32) * (
-            (0.78 + 0.2 * shade) * (1.0 - 0.18 * side))[..., None]
-        eye = white
+        white = (0.78 + 0.2 * shade) * (1.0 - 0.18 * side)
         c = landmarks[centre, :2].astype(np.float64) - off
         r = 0.5 * s.iris * width
         d = np.hypot(xs - c[0], ys - c[1]) / r
         iris = np.clip((1.0 - d) * r, 0.0, 1.0)       # anti-aliased disc
         # radial gradient: light low in the iris, a dark limbal ring, the pupil
         low = np.clip((ys - (c[1] - 0.2 * r)) / r, 0.0, 1.0)
-        body = iris_bgr * (0.55 + 0.55 * low)[..., None]
-        body = body * (1.0 - 0.55 * np.clip((d - 0.72) / 0.28, 0, 1))[..., None]
-        pupil = np.clip((s.pupil - d) * r, 0.0, 1.0)[..., None]
-        body = body * (1 - pupil) + np.array([0.06, 0.04, 0.05], np.float32) * pupil
-        eye = eye * (1 - iris[..., None]) + body * iris[..., None]
+        body = (0.55 + 0.55 * low) * (1.0 - 0.55 * np.clip((d - 0.72) / 0.28, 0, 1))
+        pupil = np.clip((s.pupil - d) * r, 0.0, 1.0)
         # the lid's shadow over the top of the iris
-        eye = eye * (1.0 - 0.35 * np.clip(1.0 - (ys - top) / (0.35 * max(gap, 1)), 0, 1)
-                     )[..., None]
+        inside = lid * (1.0 - 0.35 * np.clip(1.0 - (ys - top) / (0.35 * max(gap, 1)), 0, 1))
+        glow = np.zeros(shape, np.float32)
         if s.catchlights > 0:
             for dx, dy, size, gain in ((-0.32, -0.34, 0.3, 1.0), (0.3, 0.3, 0.14, 0.8)):
                 spot = np.clip((size - np.hypot(xs - c[0] - dx * r, ys - c[1] - dy * r) / r)
-                               * r, 0.0, 1.0) * gain * s.catchlights
-                eye = eye * (1 - spot[..., None]) + spot[..., None]
-        roi = roi * (1 - lid[..., None]) + eye * lid[..., None]
+                               * r, 0.0, 1.0) * (gain * s.catchlights)
+                inside = inside * (1.0 - spot)
+                glow = glow * (1.0 - spot) + spot
+        weights[0] = inside * white * (1.0 - iris)
+        weights[1] = inside * body * (1.0 - pupil) * iris
+        weights[2] = inside * pupil * iris
+        weights[3] = glow * lid
 
     # the upper lash line, thick in the middle and over the outer corner, with a short wing
     line = upper - off
@@ -418,13 +423,14 @@ def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: i
     if s.wing > 0:
         np.maximum(ink, _stroke(shape, np.array([outer - off, wing_end]),
                                 np.array([lash_px * 0.8])), out=ink)
-    ink = cv2.GaussianBlur(ink, (0, 0), max(0.4, lash_px / 6))[..., None]
-    lash_colour = np.array([0.10, 0.07, 0.09], np.float32)
-    roi = roi * (1 - ink) + lash_colour * ink
+    ink = cv2.GaussianBlur(ink, (0, 0), max(0.4, lash_px / 6))
+    weights[:4] *= 1.0 - ink
+    weights[4] = ink
+    palette = np.stack([WHITE, iris_bgr, PUPIL, GLINT_COLOUR, LASH]).astype(np.float32)
+    drawn = cv2.merge(list((palette.T @ weights.reshape(len(COLOURS), -1)).reshape(3, *shape)))
+    cover = 1.0 - (1.0 - lid) * (1.0 - ink)        # how much of each pixel is drawn over
     if kernel is not None:   # blur what was drawn (colour and cover), over what lay under it
-        cover = 1.0 - (1.0 - ink[..., 0]) * (1.0 - lid)
-        drawn = roi - under * (1.0 - cover[..., None])
         cover = cv2.filter2D(cover, -1, kernel, borderType=cv2.BORDER_CONSTANT)
         drawn = cv2.filter2D(drawn, -1, kernel, borderType=cv2.BORDER_CONSTANT)
-        roi = under * (1.0 - cover[..., None]) + drawn
+    roi = under * (1.0 - cover)[..., None] + drawn
     out[y0:y1, x0:x1] = np.clip(roi * 255.0 + 0.5, 0, 255).astype(np.uint8)
