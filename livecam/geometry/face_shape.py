@@ -11,6 +11,7 @@ surroundings so no seam shows where the jaw moves.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -30,6 +31,12 @@ RIGHT_OUTER, LEFT_OUTER = 33, 263
 RING_SCALE = 1.45
 MOUTH_CENTRE = (13, 14, 61, 291)
 FOLD_TRIES = 5
+BACK_OFF = 0.6   # share of the move kept, per try, while it folds a triangle
+OWN_AREA = 0.05   # the mesh's own triangles are larger than this share of the median one
+FOLD_AREA = 0.25  # a triangle turned over to more than this share of the median one shows
+EDITED = tuple(sorted({*regions.NOSE, *regions.LIPS, *FACE_OVAL}))   # the edits move these
+HELD = tuple(sorted({*regions.RIGHT_EYE_LOOP, *regions.LEFT_EYE_LOOP} - set(EDITED)))
+SKIN_EDGES = regions.SKIN_TRIANGLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,15 +124,44 @@ def reshaped(landmarks: Points, s: ShapeSettings, depth: npt.NDArray[np.float32]
 
     start = pts3[:, :2]
     move = (f @ rot + centre)[:, :2] - start
+    free, carry = _carry_operator()
+    move[free] = carry @ move[np.array(EDITED)]
     before = _signed_areas(start)
+    typical = float(np.median(np.abs(before)))
     # the mesh's own triangles (not the slivers that fill the eye and mouth openings: they
-    # flip harmlessly as a lid closes)
-    seen = np.abs(before) > max(0.5, 0.05 * float(np.median(np.abs(before))))
+    # flip harmlessly as a lid closes), and a fold that shows: one squeezed just past a
+    # sliver moves no pixel, and backing off the whole edit for it took it to a third
+    own = np.abs(before) > OWN_AREA * typical
     for _ in range(FOLD_TRIES):   # never fold a triangle over its neighbour: back off
-        if not (seen & (before * _signed_areas(start + move) <= 0)).any():
+        after = _signed_areas(start + move)
+        if not (own & (before * after < 0) & (np.abs(after) > FOLD_AREA * typical)).any():
             break
-        move *= 0.6
+        move *= BACK_OFF
     return np.asarray(start + move, np.float32)
+
+
+@functools.lru_cache(maxsize=1)
+def _carry_operator() -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """The skin between the edited points (nose, lips, outline) and the held eyes, and the
+    matrix that gives it their moves, smoothly (harmonic on the mesh's edges).
+
+    Moving only the edited points folds the thin triangles between them and the points that
+    stay (under the nose, along the jaw) on nearly every frame, and the fold guard then
+    took the whole edit back to a third; skin carried along as a brush would carry it does
+    not fold.
+    """
+    n = regions.MESH_POINTS
+    adjacent = np.zeros((n, n))
+    for a, b in ((0, 1), (1, 2), (2, 0)):
+        adjacent[SKIN_EDGES[:, a], SKIN_EDGES[:, b]] = 1.0
+        adjacent[SKIN_EDGES[:, b], SKIN_EDGES[:, a]] = 1.0
+    fixed = set(EDITED) | set(HELD) | set(np.nonzero(adjacent.sum(axis=1) == 0)[0].tolist())
+    free = np.array([i for i in range(n) if i not in fixed])
+    edited = np.array(EDITED)
+    laplacian = np.diag(adjacent[free].sum(axis=1)) - adjacent[np.ix_(free, free)]
+    carry: npt.NDArray[np.float64] = np.linalg.solve(laplacian,
+                                                     adjacent[np.ix_(free, edited)])
+    return free, carry
 
 
 def _signed_areas(pts: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -147,7 +183,7 @@ def _ring_points(landmarks: Points, side: int) -> npt.NDArray[np.float32]:
 def ring_triangles(landmarks: Points, side: int) -> Triangles:
     """Triangles between the face oval, a wider ring and the crop border (Delaunay, once).
 
-    Vertex indices past 477 refer to the ring points appended by `FaceReshaper`.
+    Vertex indices from MESH_POINTS on refer to the ring points appended by `FaceReshaper`.
     """
     oval = list(FACE_OVAL)
     ring = _ring_points(landmarks, side)
@@ -164,7 +200,7 @@ def ring_triangles(landmarks: Points, side: int) -> Triangles:
         ids = [i for i in found if i is not None]
         if len(ids) < 3 or all(i < n_oval for i in ids):
             continue
-        tris.append([oval[i] if i < n_oval else 478 + (i - n_oval) for i in ids])
+        tris.append([oval[i] if i < n_oval else regions.MESH_POINTS + (i - n_oval) for i in ids])
     return np.asarray(tris, np.int32)
 
 

@@ -19,6 +19,7 @@ LEFT_BROW: tuple[int, ...] = _points(_fmc.FACEMESH_LEFT_EYEBROW)
 LIPS: tuple[int, ...] = _points(_fmc.FACEMESH_LIPS)
 NOSE: tuple[int, ...] = _points(_fmc.FACEMESH_NOSE)
 RIGHT_IRIS_CENTER, LEFT_IRIS_CENTER = 468, 473
+MESH_POINTS = 478   # with the irises
 RIGHT_IRIS_EDGE, LEFT_IRIS_EDGE = 469, 474
 RIGHT_CHEEK, LEFT_CHEEK = 205, 425
 # ordered loops (MediaPipe's canonical indices) for filling polygons
