@@ -36,7 +36,6 @@ OWN_AREA = 0.05   # the mesh's own triangles are larger than this share of the m
 FOLD_AREA = 0.25  # a triangle turned over to more than this share of the median one shows
 EDITED = tuple(sorted({*regions.NOSE, *regions.LIPS, *FACE_OVAL}))   # the edits move these
 HELD = tuple(sorted({*regions.RIGHT_EYE_LOOP, *regions.LEFT_EYE_LOOP} - set(EDITED)))
-SKIN_EDGES = regions.SKIN_TRIANGLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +129,7 @@ def reshaped(landmarks: Points, s: ShapeSettings, depth: npt.NDArray[np.float32]
     typical = float(np.median(np.abs(before)))
     # the mesh's own triangles (not the slivers that fill the eye and mouth openings: they
     # flip harmlessly as a lid closes), and a fold that shows: one squeezed just past a
-    # sliver moves no pixel, and backing off the whole edit for it took it to a third
+    # sliver moves no pixel, and backing off the whole edit for it took it to a third or less
     own = np.abs(before) > OWN_AREA * typical
     for _ in range(FOLD_TRIES):   # never fold a triangle over its neighbour: back off
         after = _signed_areas(start + move)
@@ -147,14 +146,14 @@ def _carry_operator() -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
 
     Moving only the edited points folds the thin triangles between them and the points that
     stay (under the nose, along the jaw) on nearly every frame, and the fold guard then
-    took the whole edit back to a third; skin carried along as a brush would carry it does
+    took the whole edit back to a third or less; skin carried along as a brush would carry it does
     not fold.
     """
     n = regions.MESH_POINTS
     adjacent = np.zeros((n, n))
     for a, b in ((0, 1), (1, 2), (2, 0)):
-        adjacent[SKIN_EDGES[:, a], SKIN_EDGES[:, b]] = 1.0
-        adjacent[SKIN_EDGES[:, b], SKIN_EDGES[:, a]] = 1.0
+        adjacent[regions.SKIN_TRIANGLES[:, a], regions.SKIN_TRIANGLES[:, b]] = 1.0
+        adjacent[regions.SKIN_TRIANGLES[:, b], regions.SKIN_TRIANGLES[:, a]] = 1.0
     fixed = set(EDITED) | set(HELD) | set(np.nonzero(adjacent.sum(axis=1) == 0)[0].tolist())
     free = np.array([i for i in range(n) if i not in fixed])
     edited = np.array(EDITED)
