@@ -236,12 +236,12 @@ def test_hair_gloss_lights_the_hair_above_the_face_and_nothing_else(demo_face):
 
     from livecam.compositing.masks import face_region
     from livecam.look.hair import hair_gloss
-    from livecam.tracking.segmentation import PersonSegmenter
+    from livecam.tracking.segmentation import PersonSegmenter, shrunk
 
     image, face = demo_face
     segmenter = PersonSegmenter()
     try:
-        person = segmenter.person(image)
+        person = segmenter.person(*shrunk(image))
     finally:
         segmenter.close()
     out = image.copy()

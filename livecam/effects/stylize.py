@@ -152,9 +152,11 @@ class StylizeEffect:
                                    _background_height(self.background_width, *self._frame_size))
 
     def _background(self, image: FrameBGR) -> tuple[FrameBGR, FrameBGR | None, Person | None]:
+        if self._segmenter is None and not self.background_width:
+            return image.copy(), None, None
         # one area-averaging pass over the frame serves the segmenter and the painting
         small, scale = shrunk(image)
-        person = self._segmenter.person_in(small, scale) if self._segmenter is not None else None
+        person = self._segmenter.person(small, scale) if self._segmenter is not None else None
         return *self._paint_background(image, small), person
 
     def _paint_background(self, image: FrameBGR, shrunk_frame: FrameBGR

@@ -34,12 +34,9 @@ class PersonSegmenter:
         mp = _import_mediapipe()
         self._model: Any = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=1)
 
-    def person(self, image: FrameBGR) -> tuple[npt.NDArray[np.float32], float]:
-        """The probability map at SEGMENT_WIDTH wide, and the scale from frame to map."""
-        return self.person_in(*shrunk(image))
-
-    def person_in(self, small: FrameBGR, scale: float) -> tuple[npt.NDArray[np.float32], float]:
-        """`person` for a frame already shrunk by `shrunk` (its caller reuses the copy)."""
+    def person(self, small: FrameBGR, scale: float) -> tuple[npt.NDArray[np.float32], float]:
+        """The probability map of a frame shrunk by `shrunk` (its callers reuse that copy),
+        and the scale from frame to map."""
         result = self._model.process(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
         return np.asarray(result.segmentation_mask, np.float32), scale
 
