@@ -151,10 +151,10 @@ def test_held_eyes_smooth_landmark_noise_and_follow_a_glance(aligned):
     steady = SteadyEyes()
     rng = np.random.default_rng(1)
     raw, held = [], []
-    for _ in range(40):   # a still eye with tracking noise of 3 % of its width
+    for i in range(40):   # a still eye with tracking noise of 3 % of its width
         noisy = marks.copy()
         noisy[:, :2] += rng.normal(0, 0.03 * width, (len(marks), 2)).astype(np.float32)
-        out, _ = steady.steady(7, noisy, colour)
+        out, _ = steady.steady(7, noisy, colour, i)
         raw.append(noisy[EYE_POINTS, :2])
         held.append(out[EYE_POINTS, :2])
     step = lambda seq: float(np.abs(np.diff(np.stack(seq[10:]), axis=0)).mean())  # noqa: E731
@@ -162,10 +162,26 @@ def test_held_eyes_smooth_landmark_noise_and_follow_a_glance(aligned):
     glance = marks.copy()
     centre = regions.RIGHT_IRIS_CENTER
     glance[centre, 0] += 0.3 * width        # a glance: one frame, a third of the eye across
-    out, _ = steady.steady(7, glance, colour)
+    out, _ = steady.steady(7, glance, colour, 40)
     assert abs(out[centre, 0] - glance[centre, 0]) < 0.12 * width
     other = np.setdiff1d(np.arange(len(marks)), EYE_POINTS)
     assert np.array_equal(out[other], glance[other])   # only the eye points are held
+
+
+def test_eye_motion_is_per_source_frame_when_frames_were_dropped(aligned):
+    # a loaded machine paints one frame in several: the drawn eyes' blur is the camera's,
+    # one frame's movement, not the whole way since the last painted frame
+    crop, _ = aligned
+    marks = crop.landmarks.astype(np.float32)
+    colour = np.array([0.2, 0.3, 0.4], np.float32)
+    steady = SteadyEyes()
+    steady.steady(2, marks, colour, 10)
+    moved = marks.copy()
+    moved[:, 0] += 20.0
+    steady.steady(2, moved, colour, 14)          # three frames dropped in between
+    assert np.allclose(steady.motion(2), (5.0, 0.0), atol=1e-4)
+    steady.steady(2, marks, colour, 15)          # the next frame: its whole movement
+    assert np.allclose(steady.motion(2), (-20.0, 0.0), atol=1e-4)
 
 
 def test_eye_readings_are_taken_every_few_frames_once_the_eyes_are_drawn(aligned):
@@ -176,13 +192,13 @@ def test_eye_readings_are_taken_every_few_frames_once_the_eyes_are_drawn(aligned
     steady = SteadyEyes()
     assert steady.due(5) and steady.due(5)       # nothing drawn yet: read every frame
     read = np.array([0.1, 0.5, 0.2], np.float32)
-    _, colour = steady.steady(5, marks, read)
+    _, colour = steady.steady(5, marks, read, 0)
     assert np.allclose(colour, read)             # the first reading is used as it is
     pattern = [steady.due(5) for _ in range(4 * SAMPLE_EVERY)]
     assert sum(pattern) == 4
-    _, held = steady.steady(5, marks, None)      # no reading: the colour is kept
+    _, held = steady.steady(5, marks, None, 1)      # no reading: the colour is kept
     assert np.allclose(held, read)
-    _, moved = steady.steady(5, marks, np.array([0.9, 0.5, 0.2], np.float32))
+    _, moved = steady.steady(5, marks, np.array([0.9, 0.5, 0.2], np.float32), 2)
     assert read[0] < moved[0] < 0.5              # a new reading moves it, smoothed
 
 

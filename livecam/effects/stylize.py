@@ -189,9 +189,10 @@ class StylizeEffect:
         # at most FINISH_SCALE × the network's side: the controller's rung bounds this too
         return max(side, min(in_frame, self.settings.output_side, FINISH_SCALE * side))
 
-    def _paint_face(self, source: FrameBGR, face: Face) -> tuple[FrameBGR, Mask, Affine]:
+    def _paint_face(self, frame: Frame, face: Face) -> tuple[FrameBGR, Mask, Affine]:
         """The stylised face crop at its finishing resolution, its mask, and the frame-to-crop
         affine."""
+        source = frame.image
         side = self.resolution
         at_side = crop_transform(face.landmarks, side)
         big = self._finish_side(at_side)
@@ -220,7 +221,8 @@ class StylizeEffect:
             # held still in the frame's pixels, where the crop's own jitter shows too
             in_frame = _affine(moved, to_frame)
             held, colour = self._eyes.steady(face.face_id, in_frame,
-                                             iris_colour(crop, moved) if reading else None)
+                                             iris_colour(crop, moved) if reading else None,
+                                             frame.index)
             motion = to_crop[:, :2] @ self._eyes.motion(face.face_id)
             drawn = draw_eyes(painted, _affine(held, to_crop), self.settings.eyes, colour,
                               motion)
@@ -235,7 +237,7 @@ class StylizeEffect:
         # the background pass runs on the second core while the faces are painted here
         background = self._pool.submit(self._background, frame.image)
         largest = sorted(faces, key=lambda f: -f.size_px)[: self.settings.max_faces]
-        painted = [self._paint_face(frame.image, face) for face in largest]
+        painted = [self._paint_face(frame, face) for face in largest]
         self._flicker.forget({face.face_id for face in largest})
         self._eyes.forget({face.face_id for face in largest})
         out, small, person = background.result()

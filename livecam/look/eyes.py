@@ -162,7 +162,7 @@ class SteadyEyes:
         self._shown: dict[int, float] = {}
         self._target: dict[int, float] = {}
         self._frames: dict[int, int] = {}
-        self._raw: dict[int, Points] = {}
+        self._raw: dict[int, tuple[Points, int]] = {}
         self._motion: dict[int, npt.NDArray[np.float64]] = {}
         centres = {centre for _, centre, _ in EYES}
         self._hold = np.array([[IRIS_HOLD if i in centres else HOLD] for i in EYE_POINTS],
@@ -176,17 +176,21 @@ class SteadyEyes:
         self._frames[face_id] = count + 1
         return count % SAMPLE_EVERY == 0 or face_id not in self._last
 
-    def steady(self, face_id: int, landmarks: Points,
-               colour: npt.NDArray[np.float32] | None) -> tuple[Points, npt.NDArray[np.float32]]:
+    def steady(self, face_id: int, landmarks: Points, colour: npt.NDArray[np.float32] | None,
+               index: int) -> tuple[Points, npt.NDArray[np.float32]]:
         """`landmarks` (frame pixels) with the eye points held, and the iris colour smoothed
-        (`colour` None: no new reading this frame)."""
+        (`colour` None: no new reading this frame); `index` is the frame's place in the
+        source's stream, so frames dropped in between are not taken for faster motion."""
         points = landmarks[EYE_POINTS, :2].astype(np.float32)
         # the head's motion, from the eye corners: a glance moves the iris, not the eye
         corners = landmarks[CORNERS, :2].astype(np.float32)
         raw = self._raw.get(face_id)
-        self._motion[face_id] = (np.zeros(2) if raw is None
-                                 else (corners - raw).mean(axis=0).astype(np.float64))
-        self._raw[face_id] = corners
+        if raw is None:
+            self._motion[face_id] = np.zeros(2)
+        else:   # per source frame: the camera's own blur is one frame's movement
+            frames = max(index - raw[1], 1)
+            self._motion[face_id] = (corners - raw[0]).mean(axis=0).astype(np.float64) / frames
+        self._raw[face_id] = (corners, index)
         last = self._last.get(face_id)
         if colour is None:   # `due` asks for a reading until there is one
             colour = last[1] if last is not None else DEFAULT_IRIS
@@ -205,7 +209,8 @@ class SteadyEyes:
         return held, colour
 
     def motion(self, face_id: int) -> npt.NDArray[np.float64]:
-        """How far the eyes moved since the last frame (frame pixels, x and y)."""
+        """How far the eyes move in one of the source's frames (frame pixels, x and y), from
+        the last two frames painted."""
         return self._motion.get(face_id, np.zeros(2))
 
     def shown(self, face_id: int, visible: float | None) -> float:
