@@ -28,6 +28,7 @@ from livecam.control.token import load_or_create_token
 from livecam.effects.protocol import Adjustable, Effect, ModelReporting, RemoteReporting
 from livecam.effects.registry import build_effect
 from livecam.errors import ControlError, PresetError, SinkError
+from livecam.loop.cpu import share_cores_with_the_loop
 from livecam.loop.pipeline import LoopSettings, Pipeline
 from livecam.loop.records import FrameRecord
 from livecam.preset import Preset, available_presets, load_preset
@@ -134,6 +135,7 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
     """
     preset: Preset = load_preset(config.preset)
     keep_records = config.bench_out is not None
+    share_cores_with_the_loop()
     with contextlib.ExitStack() as stack:
         src = source or open_source(config.source, clock)
         stack.callback(src.close)

@@ -90,7 +90,7 @@ def test_does_not_oscillate_under_constant_load(load, power):
 
 def test_ignores_the_warm_up_and_learns_the_fixed_cost():
     controller = ResolutionController(LADDER, nearest_level(LADDER, 256))
-    for i in range(30):   # first frames: model warm-up, ten times slower
+    for i in range(controller.settings.warmup_frames):   # model warm-up, ten times slower
         controller.observe(i, TRACK_MS, 100.0)
     assert not controller.changes
     simulate(controller, lambda i: 1.0 if i < 100 else 2.5, 400)

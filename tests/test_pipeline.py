@@ -101,6 +101,35 @@ def test_live_mode_drops_stale_frames_instead_of_queueing():
     assert max(r.latency_ms for r in records.recent) < 100
 
 
+def test_the_next_frame_is_tracked_while_the_effect_paints_this_one():
+    # the frame rate is bounded by the slower of tracking and the effect, not by their sum
+    tracking_next = threading.Event()
+
+    class Tracker(NoFaces):
+        def track(self, frame):
+            if frame.index == 1:
+                tracking_next.set()
+            return []
+
+    class WaitingEffect(Passthrough):
+        overlapped: list[bool] = []
+
+        def apply(self, frame, faces):
+            if frame.index == 0:   # a sequential loop would only track frame 1 after this
+                self.overlapped.append(tracking_next.wait(timeout=5.0))
+            return frame.image
+
+    class Source(ScriptedSource):
+        def __init__(self):
+            super().__init__(frames=4, lost_from=-1, lost_reads=0)
+
+    sink = ListSink()
+    effect = WaitingEffect()
+    records = Pipeline(Source(), Tracker(), effect, [sink], LoopSettings(live=False)).run()
+    assert effect.overlapped == [True]
+    assert records.delivered == 4 and [f.index for f in sink.got] == [0, 1, 2, 3]
+
+
 def test_lost_camera_keeps_feeding_its_last_frame_and_resumes():
     source = ScriptedSource(frames=40, lost_from=10, lost_reads=2)
     sink = ListSink()

@@ -1,14 +1,14 @@
 """The live resolution controller: lower the resolution before frames are dropped, raise it
 back slowly when the machine has room.
 
-It watches the processing thread's time per frame (tracking + effect) against the frame
-interval. Down: when the smoothed time stays above `down_share` of the interval for
-`down_frames` frames, or frames are dropped, it jumps straight to the highest rung its cost
-model predicts will fit (several rungs at once if needed). Up: one rung at a time, only after
-`up_frames` frames in a row in which the next rung is predicted to fit under the lower
-`up_share`; a rung the controller had to leave waits twice as long each time (back-off, one
-step forgiven per calm spell of 4 × `up_frames`), so a load that sits just between two rungs
-does not make it oscillate.
+It watches the time a frame spends in tracking plus the effect (most of its latency; the two
+run on their own threads) against the frame interval. Down: when the smoothed time stays
+above `down_share` of the interval for `down_frames` frames, or frames are dropped, it
+jumps straight to the highest rung its cost model predicts will fit (several rungs at once
+if needed). Up: one rung at a time, only after `up_frames` frames in a row in which the next
+rung is predicted to fit under the lower `up_share`; a rung the controller had to leave waits
+twice as long each time (back-off, one step forgiven per calm spell of 4 × `up_frames`), so a
+load that sits just between two rungs does not make it oscillate.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ class ControllerSettings:
         down_frames: Late frames in a row before stepping down.
         up_frames: Comfortable frames in a row before stepping up (first time for a rung).
         settle_frames: Frames ignored after a change, while the new resolution takes effect.
-        warmup_frames: Frames ignored at the start (model and tracker warm-up).
+        warmup_frames: Frames ignored at the start: the first runs of the models and the
+            tracker allocate; after them the times are steady, and every frame waited
+            on an overloaded rung is a frame dropped.
         smoothing: Weight of the newest frame in the moving averages.
         fixed_share: First guess of the effect's cost that does not scale with resolution
             (warping, pasting, colour matching); learnt from each change after that.
@@ -41,7 +43,7 @@ class ControllerSettings:
     down_frames: int = 3
     up_frames: int = 90
     settle_frames: int = 5
-    warmup_frames: int = 30
+    warmup_frames: int = 8
     smoothing: float = 0.3
     fixed_share: float = 0.3
 

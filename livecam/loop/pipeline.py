@@ -1,6 +1,9 @@
 """The live frame loop: capture → track → effect → output, each on its own thread, and each
 sink on its own thread behind the output.
 
+Tracking runs a frame ahead of the effect, so the frame rate is bounded by the slower of the
+two rather than by their sum.
+
 Capture keeps only the newest frame (live mode), so a slow effect costs frame rate, never
 latency; the output hands each frame to every sink's feed, so a slow sink costs only its own
 frames. Every frame carries its capture time and the milliseconds of each stage. A lost source
@@ -117,6 +120,7 @@ class Pipeline:
         self.sink_errors: dict[str, str] = {}
         self._stop = threading.Event()
         self._capture_slot: LatestSlot[_Work] = LatestSlot(self.settings.live)
+        self._tracked_slot: LatestSlot[_Work] = LatestSlot(self.settings.live)
         self._output_slot: LatestSlot[_Work] = LatestSlot(self.settings.live)
         self._error: BaseException | None = None
         self._opened_sinks = False
@@ -197,7 +201,7 @@ class Pipeline:
 
     @property
     def dropped(self) -> int:
-        return self._capture_slot.dropped + self._output_slot.dropped
+        return self._capture_slot.dropped + self._tracked_slot.dropped + self._output_slot.dropped
 
     def run(self) -> RecordLog:
         """Run until the source ends, `max_frames` is reached or `stop` is called.
@@ -208,6 +212,7 @@ class Pipeline:
         threads = [threading.Thread(target=self._guard, args=(fn,), name=f"livecam-{name}",
                                     daemon=True)
                    for name, fn in (("capture", self._capture_loop),
+                                    ("track", self._track_loop),
                                     ("process", self._process_loop),
                                     ("output", self._output_loop))]
         for thread in threads:
@@ -231,8 +236,8 @@ class Pipeline:
             if self._error is None:
                 self._error = exc
             self.stop()
-            self._capture_slot.close()
-            self._output_slot.close()
+            for slot in (self._capture_slot, self._tracked_slot, self._output_slot):
+                slot.close()
 
     # capture ---------------------------------------------------------------------------------
     def _capture_loop(self) -> None:
@@ -291,8 +296,7 @@ class Pipeline:
         finally:
             self._set_processing(False)
 
-    def _process_frames(self) -> None:
-        dropped_seen = 0
+    def _track_loop(self) -> None:
         while True:
             work = self._capture_slot.get()
             if work is None:
@@ -300,25 +304,41 @@ class Pipeline:
             rec = work.record
             start_s = self.clock.now_s()
             rec.stages_ms["queue"] = (start_s - rec.capture_s) * 1000.0
-            rec.dropped_before = self._capture_slot.dropped - dropped_seen
-            dropped_seen = self._capture_slot.dropped
+            if self.privacy is None:   # nothing of a private frame is looked at
+                try:
+                    work.faces = self.tracker.track(work.frame)
+                except Exception as exc:  # noqa: BLE001 - whatever it is, the stream goes on
+                    work.faces = []
+                    self._fault("tracker", exc)
+            work.processed_s = self.clock.now_s()
+            rec.stages_ms["track"] = (work.processed_s - start_s) * 1000.0
+            if not self._tracked_slot.put(work):
+                break
+        self._tracked_slot.close()
+
+    def _process_frames(self) -> None:
+        dropped_seen = 0
+        while True:
+            work = self._tracked_slot.get()
+            if work is None:
+                break
+            rec = work.record
+            start_s = self.clock.now_s()
+            rec.stages_ms["queue"] += (start_s - work.processed_s) * 1000.0   # waited for us
+            dropped = self._capture_slot.dropped + self._tracked_slot.dropped
+            rec.dropped_before, dropped_seen = dropped - dropped_seen, dropped
             self._apply_commands()
             rec.preset = self.preset_name
             privacy = self.privacy
             if privacy is not None:
                 rec.privacy, rec.effect_on = True, False
-                rec.stages_ms["track"] = rec.stages_ms["effect"] = 0.0
+                rec.stages_ms["effect"] = 0.0
+                work.faces = []
                 work.image, work.processed_s = self._private_image(work.frame, privacy), start_s
                 if not self._output_slot.put(work):
                     break
                 continue
-            try:
-                faces = self.tracker.track(work.frame)
-            except Exception as exc:  # noqa: BLE001 - whatever it is, the stream goes on
-                faces = []
-                self._fault("tracker", exc)
-            tracked_s = self.clock.now_s()
-            rec.stages_ms["track"] = (tracked_s - start_s) * 1000.0
+            faces = work.faces
             rec.faces = len(faces)
             rec.effect_on = self.effect_on
             image = work.frame.image
@@ -329,14 +349,14 @@ class Pipeline:
                     image = work.frame.image
                     self._fault("effect", exc)
             done_s = self.clock.now_s()
-            rec.stages_ms["effect"] = (done_s - tracked_s) * 1000.0
+            rec.stages_ms["effect"] = (done_s - start_s) * 1000.0
             if self.effect_on and self._knob is not None:
                 rec.resolution = self._knob.resolution
                 rec.background_width = self._knob.background_width
                 self._adapt(rec, self._knob)
             image = self._crossfade(image)
             self._last_image = image
-            work.faces, work.image, work.processed_s = faces, image, done_s
+            work.image, work.processed_s = image, done_s
             if not self._output_slot.put(work):
                 break
             if self._stop.is_set() and self.settings.live:

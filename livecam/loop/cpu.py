@@ -1,0 +1,21 @@
+"""How many threads OpenCV's own pool may use beside the loop's threads."""
+
+from __future__ import annotations
+
+import os
+
+import cv2
+
+LOOP_THREADS = 3   # tracking, the effect's main work and its second-core pass run at once
+
+
+def opencv_threads(cores: int | None = None) -> int:
+    """OpenCV splits a call across its pool, but the loop's stages already keep this many
+    cores busy: on a small machine the split only adds hand-offs and competes with them
+    (1: every call runs on its caller's thread)."""
+    return max(1, (cores if cores is not None else os.cpu_count() or 1) - LOOP_THREADS)
+
+
+def share_cores_with_the_loop() -> None:
+    """Size OpenCV's pool for the loop (process-wide: OpenCV has one pool)."""
+    cv2.setNumThreads(opencv_threads())
