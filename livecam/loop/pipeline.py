@@ -2,7 +2,9 @@
 sink on its own thread behind the output.
 
 Tracking runs a frame ahead of the effect, so the frame rate is bounded by the slower of the
-two rather than by their sum.
+two rather than by their sum; while the effect is busy, tracking of the next frame starts only
+when the effect is about to be done with this one, so no frame is tracked to be dropped and
+none waits, growing older, for the effect.
 
 Capture keeps only the newest frame (live mode), so a slow effect costs frame rate, never
 latency; the output hands each frame to every sink's feed, so a slow sink costs only its own
@@ -37,6 +39,7 @@ from livecam.tracking.protocol import Tracker
 
 log = logging.getLogger("livecam.loop")
 T = TypeVar("T")
+SMOOTHING = 0.2     # weight of the newest frame in the stage times' moving averages
 COMMANDS_MAX = 64   # changes waiting for the next frame; more means frames stopped coming
 OPEN_WAIT_S = 10.0  # how long the first frame waits for the outputs to open
 FINISH_WAIT_S = 30.0  # how long the end of a run waits for a recording to write what it holds
@@ -124,6 +127,9 @@ class Pipeline:
         self._output_slot: LatestSlot[_Work] = LatestSlot(self.settings.live)
         self._error: BaseException | None = None
         self._opened_sinks = False
+        self._painting: tuple[float, float] | None = None   # (start, expected ms) of a frame
+        self._track_ms = 0.0
+        self._effect_ms = 0.0
 
     # control -----------------------------------------------------------------------------
     def stop(self) -> None:
@@ -298,6 +304,7 @@ class Pipeline:
 
     def _track_loop(self) -> None:
         while True:
+            self._wait_for_the_effect()
             work = self._capture_slot.get()
             if work is None:
                 break
@@ -312,9 +319,22 @@ class Pipeline:
                     self._fault("tracker", exc)
             work.processed_s = self.clock.now_s()
             rec.stages_ms["track"] = (work.processed_s - start_s) * 1000.0
+            self._track_ms += SMOOTHING * (rec.stages_ms["track"] - self._track_ms)
             if not self._tracked_slot.put(work):
                 break
         self._tracked_slot.close()
+
+    def _wait_for_the_effect(self) -> None:
+        """While the effect paints a frame, hold the next frame's tracking back until it will
+        finish as the effect does (at most one frame interval)."""
+        painting = self._painting
+        if painting is None or not self.settings.live:
+            return
+        started_s, effect_ms = painting
+        ready_s = started_s + (effect_ms - self._track_ms) / 1000.0
+        wait_s = min(ready_s - self.clock.now_s(), 1.0 / max(self.source.fps, 1.0))
+        if wait_s > 0:
+            self._stop.wait(wait_s)
 
     def _process_frames(self) -> None:
         dropped_seen = 0
@@ -343,13 +363,16 @@ class Pipeline:
             rec.effect_on = self.effect_on
             image = work.frame.image
             if self.effect_on:
+                self._painting = (start_s, self._effect_ms)
                 try:
                     image = self.effect.apply(work.frame, faces)
                 except Exception as exc:  # noqa: BLE001 - whatever it is, the stream goes on
                     image = work.frame.image
                     self._fault("effect", exc)
+                self._painting = None
             done_s = self.clock.now_s()
             rec.stages_ms["effect"] = (done_s - start_s) * 1000.0
+            self._effect_ms += SMOOTHING * (rec.stages_ms["effect"] - self._effect_ms)
             if self.effect_on and self._knob is not None:
                 rec.resolution = self._knob.resolution
                 rec.background_width = self._knob.background_width
