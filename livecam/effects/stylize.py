@@ -33,6 +33,7 @@ from livecam.inference.onnx_model import ImageModel
 from livecam.look.eyes import EyeSettings, SteadyEyes, draw_eyes, eyes_visible, iris_colour
 from livecam.look.hair import hair_gloss
 from livecam.look.shading import shade
+from livecam.look.shutter import Shutter
 from livecam.look.upsample import guided_upsample
 from livecam.remote.client import server_for
 from livecam.tracking.segmentation import PersonSegmenter, shrunk
@@ -116,6 +117,7 @@ class StylizeEffect:
         self._flicker = FlickerFilter(settings.steady)
         self._background_flicker = FlickerFilter(settings.steady)
         self._eyes = SteadyEyes()
+        self._shutter = Shutter()
         self.background_width = settings.background_width
         self._reshaper = FaceReshaper(settings.shape)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-background")
@@ -189,7 +191,7 @@ class StylizeEffect:
         # at most FINISH_SCALE × the network's side: the controller's rung bounds this too
         return max(side, min(in_frame, self.settings.output_side, FINISH_SCALE * side))
 
-    def _paint_face(self, frame: Frame, face: Face) -> tuple[FrameBGR, Mask, Affine]:
+    def _paint_face(self, frame: Frame, face: Face, first: bool) -> tuple[FrameBGR, Mask, Affine]:
         """The stylised face crop at its finishing resolution, its mask, and the frame-to-crop
         affine."""
         source = frame.image
@@ -223,9 +225,11 @@ class StylizeEffect:
             held, colour = self._eyes.steady(face.face_id, in_frame,
                                              iris_colour(crop, moved) if reading else None,
                                              frame.index)
-            motion = to_crop[:, :2] @ self._eyes.motion(face.face_id)
+            motion = self._eyes.motion(face.face_id)
+            if reading and first:   # one camera: its largest face tells its shutter
+                self._shutter.observe(source, face.landmarks, motion, frame.index)
             drawn = draw_eyes(painted, _affine(held, to_crop), self.settings.eyes, colour,
-                              motion)
+                              to_crop[:, :2] @ motion, self._shutter.share)
             painted = _mix(painted, drawn, shown)
         painted = _mix(crop, painted, self.settings.strength)
         mask = head_mask(moved * (side / big), side)
@@ -237,7 +241,7 @@ class StylizeEffect:
         # the background pass runs on the second core while the faces are painted here
         background = self._pool.submit(self._background, frame.image)
         largest = sorted(faces, key=lambda f: -f.size_px)[: self.settings.max_faces]
-        painted = [self._paint_face(frame, face) for face in largest]
+        painted = [self._paint_face(frame, face, i == 0) for i, face in enumerate(largest)]
         self._flicker.forget({face.face_id for face in largest})
         self._eyes.forget({face.face_id for face in largest})
         out, small, person = background.result()

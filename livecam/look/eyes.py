@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from livecam.config_tables import Range, check_fields
 from livecam.frame import FrameBGR, Points
+from livecam.look.shutter import START, streak_kernel
 from livecam.tracking import mesh_regions as regions
 
 Float = npt.NDArray[np.float32]
@@ -47,7 +48,6 @@ EYE_CONTRAST = (12.0, 20.0)  # lightness spread inside the lids (Lab L): a lens 
 GLINT = 8.0                  # raised by up to this for a very dark lens (its reflections)
 SURE = (0.3, 0.7)            # visibility at which drawn eyes start to show … show fully
 FADE = 0.25                  # most the drawn eyes' opacity changes per frame
-EXPOSURE = 0.35  # share of a frame a webcam's shutter is open: the drawn eyes blur as its do
 MAX_STREAK = 0.3  # the longest blur, in eye widths
 JUMP = 1.0        # eye widths moved in one frame beyond which it is not motion but a jump
 DEFAULT_IRIS = np.array([0.25, 0.3, 0.4], np.float32)   # BGR, where none can be read
@@ -307,7 +307,8 @@ def _saturate(bgr: npt.NDArray[np.float32], boost: float, darkness: float
 
 def draw_eyes(image: FrameBGR, landmarks: Points, settings: EyeSettings,
               colour: npt.NDArray[np.float32] | None = None,
-              motion: npt.NDArray[np.float64] | None = None) -> FrameBGR:
+              motion: npt.NDArray[np.float64] | None = None, exposure: float = START
+              ) -> FrameBGR:
     """Draw both eyes into a copy of `image`.
 
     Args:
@@ -315,9 +316,11 @@ def draw_eyes(image: FrameBGR, landmarks: Points, settings: EyeSettings,
         landmarks: The mesh in the crop's pixels, after any reshaping.
         settings: The look.
         colour: The iris colour (BGR, 0–1); sampled from `image` when None.
-        motion: How far the eyes moved since the last frame, in crop pixels: the drawn eyes
-            get the motion blur the camera gives a moving eye (crisp eyes on a blurred face
-            read as stickers).
+        motion: How far the eyes move in one frame, in crop pixels: the drawn eyes get the
+            motion blur the camera gives a moving eye (crisp eyes on a blurred face read as
+            stickers).
+        exposure: The share of a frame the camera's shutter is open (`Shutter` learns it):
+            the streak is the motion times this.
     """
     out = image.copy()
     iris_bgr = _saturate(colour if colour is not None else iris_colour(image, landmarks),
@@ -328,28 +331,11 @@ def draw_eyes(image: FrameBGR, landmarks: Points, settings: EyeSettings,
         travel = float(np.hypot(*motion))
         # more than an eye's width in one frame is the tracker jumping, not a moving head
         if travel < JUMP * width:
-            kernel = _motion_kernel(motion * EXPOSURE * min(1.0, MAX_STREAK * width /
-                                                            max(travel * EXPOSURE, 1e-6)))
+            kernel = streak_kernel(motion * exposure * min(1.0, MAX_STREAK * width /
+                                                           max(travel * exposure, 1e-6)))
     for loop, centre, corners in EYES:
         _draw_eye(out, landmarks, loop, centre, corners, settings, iris_bgr, kernel)
     return out
-
-
-def _motion_kernel(streak: npt.NDArray[np.float64]) -> Float | None:
-    """A normalised line kernel along `streak` (pixels), or None where it is under a pixel."""
-    length = float(np.hypot(*streak))
-    if length < 1.0:
-        return None
-    half = int(np.ceil(length / 2)) + 1
-    kernel = np.zeros((2 * half + 1, 2 * half + 1), np.float32)
-    ends = np.array([half, half]) + np.outer([-0.5, 0.5], streak)
-    cv2.line(kernel, _fixed_point(ends[0]), _fixed_point(ends[1]), 1.0, 1, cv2.LINE_AA,
-             shift=SUB)
-    return kernel / max(float(kernel.sum()), 1e-6)
-
-
-def _fixed_point(p: npt.NDArray[np.float64]) -> tuple[int, int]:
-    return int(round(p[0] * (1 << SUB))), int(round(p[1] * (1 << SUB)))
 
 
 def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: int,
