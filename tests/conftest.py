@@ -110,19 +110,29 @@ def display(_xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return _xvfb
 
 
-@pytest.fixture(scope="session")
-def demo_face():
-    """The demo portrait and its tracked face (real MediaPipe)."""
+def _tracked_demo(width: int, height: int):
     from livecam.frame import Frame
     from livecam.sources.demo import DemoSource
     from livecam.tracking.mediapipe_mesh import MediaPipeTracker
     from livecam.tracking.settings import TrackingSettings
 
-    image = DemoSource(640, 360, realtime=False).render(1.3)
+    image = DemoSource(width, height, realtime=False).render(1.3)
     tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
     (face,) = tracker.track(Frame(image, 0, 0.0))
     tracker.close()
     return image, face
+
+
+@pytest.fixture(scope="session")
+def demo_face():
+    """The demo portrait and its tracked face (real MediaPipe)."""
+    return _tracked_demo(640, 360)
+
+
+@pytest.fixture(scope="session")
+def demo_face_720p():
+    """The demo portrait at 1280×720, where the eyes are as large as a webcam's."""
+    return _tracked_demo(1280, 720)
 
 
 @pytest.fixture(scope="session")

@@ -10,16 +10,8 @@ from livecam.look.shutter import START, Shutter, streak_kernel
 
 
 @pytest.fixture(scope="module")
-def portrait():
-    from livecam.frame import Frame
-    from livecam.sources.demo import DemoSource
-    from livecam.tracking.mediapipe_mesh import MediaPipeTracker
-    from livecam.tracking.settings import TrackingSettings
-
-    image = DemoSource(1280, 720, realtime=False).render(1.3)
-    tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
-    (face,) = tracker.track(Frame(image, 0, 0.0))
-    tracker.close()
+def portrait(demo_face_720p):
+    image, face = demo_face_720p
     return image, face.landmarks
 
 
