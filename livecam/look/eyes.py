@@ -26,11 +26,10 @@ import numpy.typing as npt
 
 from livecam.config_tables import Range, check_fields
 from livecam.frame import FrameBGR, Points
-from livecam.look.shutter import START, streak_kernel
+from livecam.look.shutter import START, SUB, streak_kernel
 from livecam.tracking import mesh_regions as regions
 
 Float = npt.NDArray[np.float32]
-SUB = 4          # sub-pixel bits for OpenCV's anti-aliased drawing
 CLOSED = 0.12    # lid gap over eye width below which the eye is drawn closed
 EYES = ((regions.RIGHT_EYE_LOOP, regions.RIGHT_IRIS_CENTER, (33, 133)),
         (regions.LEFT_EYE_LOOP, regions.LEFT_IRIS_CENTER, (263, 362)))

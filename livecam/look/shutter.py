@@ -116,5 +116,7 @@ class Shutter:
             blurred = still if kernel is None else cv2.filter2D(still, -1, kernel,
                                                                 borderType=cv2.BORDER_REPLICATE)
             ratios.append(_softening(before, _energies(blurred, along)))
-        # the ratio falls as the share grows: the share where it meets what the camera showed
-        return float(np.interp(-seen, -np.asarray(ratios), SHARES))
+        # the ratio falls as the share grows (held so where a short streak rasterises
+        # unevenly): the share where it meets what the camera showed
+        falling = np.minimum.accumulate(np.asarray(ratios))
+        return float(np.interp(-seen, -falling, SHARES))

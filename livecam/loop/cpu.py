@@ -9,11 +9,11 @@ import cv2
 LOOP_THREADS = 3   # tracking, the effect's main work and its second-core pass run at once
 
 
-def opencv_threads(cores: int | None = None) -> int:
+def opencv_threads() -> int:
     """OpenCV splits a call across its pool, but the loop's stages already keep this many
     cores busy: on a small machine the split only adds hand-offs and competes with them
     (1: every call runs on its caller's thread)."""
-    return max(1, (cores if cores is not None else os.cpu_count() or 1) - LOOP_THREADS)
+    return max(1, (os.cpu_count() or 1) - LOOP_THREADS)
 
 
 def share_cores_with_the_loop() -> None:

@@ -362,8 +362,9 @@ class Pipeline:
             rec.faces = len(faces)
             rec.effect_on = self.effect_on
             image = work.frame.image
+            effect_s = self.clock.now_s()
             if self.effect_on:
-                self._painting = (start_s, self._effect_ms)
+                self._painting = (effect_s, self._effect_ms)
                 try:
                     image = self.effect.apply(work.frame, faces)
                 except Exception as exc:  # noqa: BLE001 - whatever it is, the stream goes on
@@ -371,7 +372,7 @@ class Pipeline:
                     self._fault("effect", exc)
                 self._painting = None
             done_s = self.clock.now_s()
-            rec.stages_ms["effect"] = (done_s - start_s) * 1000.0
+            rec.stages_ms["effect"] = (done_s - effect_s) * 1000.0
             self._effect_ms += SMOOTHING * (rec.stages_ms["effect"] - self._effect_ms)
             if self.effect_on and self._knob is not None:
                 rec.resolution = self._knob.resolution
