@@ -113,8 +113,10 @@ class Shutter:
         ratios = []
         for share in SHARES:
             kernel = streak_kernel(streak * share)
-            blurred = still if kernel is None else cv2.filter2D(still, -1, kernel,
-                                                                borderType=cv2.BORDER_REPLICATE)
+            if kernel is None:   # under a pixel: nothing lost
+                ratios.append(1.0)
+                continue
+            blurred = cv2.filter2D(still, -1, kernel, borderType=cv2.BORDER_REPLICATE)
             ratios.append(_softening(before, _energies(blurred, along)))
         # the ratio falls as the share grows (held so where a short streak rasterises
         # unevenly): the share where it meets what the camera showed

@@ -127,7 +127,7 @@ class Pipeline:
         self._output_slot: LatestSlot[_Work] = LatestSlot(self.settings.live)
         self._error: BaseException | None = None
         self._opened_sinks = False
-        self._painting: tuple[float, float] | None = None   # (start, expected ms) of a frame
+        self._painting_since: float | None = None   # when the effect began the frame it paints
         self._track_ms = 0.0
         self._effect_ms = 0.0
 
@@ -327,11 +327,10 @@ class Pipeline:
     def _wait_for_the_effect(self) -> None:
         """While the effect paints a frame, hold the next frame's tracking back until it will
         finish as the effect does (at most one frame interval)."""
-        painting = self._painting
-        if painting is None or not self.settings.live:
+        started_s = self._painting_since
+        if started_s is None or not self.settings.live:
             return
-        started_s, effect_ms = painting
-        ready_s = started_s + (effect_ms - self._track_ms) / 1000.0
+        ready_s = started_s + (self._effect_ms - self._track_ms) / 1000.0
         wait_s = min(ready_s - self.clock.now_s(), 1.0 / max(self.source.fps, 1.0))
         if wait_s > 0:
             self._stop.wait(wait_s)
@@ -364,13 +363,13 @@ class Pipeline:
             image = work.frame.image
             effect_s = self.clock.now_s()
             if self.effect_on:
-                self._painting = (effect_s, self._effect_ms)
+                self._painting_since = effect_s
                 try:
                     image = self.effect.apply(work.frame, faces)
                 except Exception as exc:  # noqa: BLE001 - whatever it is, the stream goes on
                     image = work.frame.image
                     self._fault("effect", exc)
-                self._painting = None
+                self._painting_since = None
             done_s = self.clock.now_s()
             rec.stages_ms["effect"] = (done_s - effect_s) * 1000.0
             self._effect_ms += SMOOTHING * (rec.stages_ms["effect"] - self._effect_ms)
