@@ -84,6 +84,23 @@ def test_a_pasted_crop_lands_where_it_was_cut_and_nothing_else_is_touched():
     assert np.abs(again.astype(int) - frame).mean() < 2.0
 
 
+def test_a_person_map_that_misses_the_person_does_not_cut_the_face_away():
+    frame, crop, to_crop = _scene()
+    mask = np.zeros((256, 256), np.float32)
+    cv2.circle(mask, (128, 128), 60, 1.0, -1)
+    painted = np.full_like(crop, (20, 200, 40))
+    nobody = (np.zeros((90, 160), np.float32), 0.25)   # the segmenter saw no one
+    centre = (cv2.invertAffineTransform(to_crop) @ [128, 128, 1]).round().astype(int)
+    cut = frame.copy()
+    paste_face(cut, painted, mask, to_crop, person=nobody)
+    assert np.array_equal(cut, frame)                 # the map alone cuts everything
+    sure = np.zeros((256, 256), np.float32)
+    cv2.circle(sure, (128, 128), 40, 1.0, -1)         # the tracked face: a person for certain
+    kept = frame.copy()
+    paste_face(kept, painted, mask, to_crop, person=nobody, sure=sure)
+    assert np.abs(kept[centre[1], centre[0]].astype(int) - (20, 200, 40)).max() <= 2
+
+
 def test_the_edge_colour_match_removes_a_colour_cast():
     frame, crop, to_crop = _scene()
     mask = np.zeros((256, 256), np.float32)

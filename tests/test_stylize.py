@@ -110,6 +110,30 @@ def test_the_paste_follows_the_persons_outline(demo_frames):
     assert not differs[:, : max(0, x0 - (x1 - x0))].any()  # far from the head: untouched
 
 
+def test_a_segmenter_that_misses_the_person_leaves_the_face_painted(demo_frames):
+    """A busy or smeared backdrop can make the person map miss someone the tracker sees:
+    the face it tracked is pasted all the same (before, only the background pass showed)."""
+    image, faces = demo_frames[-1]
+
+    class Nobody:
+        def person(self, small, scale):
+            return np.zeros(small.shape[:2], np.float32), scale
+
+        def close(self):
+            pass
+
+    def painted(tracked):
+        effect = StylizeEffect(load_preset("anime").effect_settings)
+        effect._segmenter.close()
+        effect._segmenter = Nobody()
+        out = effect.apply(Frame(image, 0, 0.0), tracked)
+        effect.close()
+        return align_face(out, faces[0].landmarks, 128).image[40:96, 36:92].astype(int)
+
+    # the inner face (eyes, nose, mouth) against the same frame with no face painted
+    assert np.abs(painted(faces) - painted([])).mean() > 8.0
+
+
 def test_the_flicker_filter_steadies_a_still_face_and_follows_a_moving_one():
     from livecam.effects.temporal import FlickerFilter
 

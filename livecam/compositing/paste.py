@@ -23,7 +23,7 @@ Person = tuple[npt.NDArray[np.float32], float]   # person probability map and it
 
 def paste_face(out: FrameBGR, crop: FrameBGR, mask: Mask, to_crop: Affine, *,
                match_edge: bool = False, person: Person | None = None,
-               under: FrameBGR | None = None) -> None:
+               under: FrameBGR | None = None, sure: Mask | None = None) -> None:
     """Paste `crop` into `out` (in place) through `mask`.
 
     Args:
@@ -35,10 +35,14 @@ def paste_face(out: FrameBGR, crop: FrameBGR, mask: Mask, to_crop: Affine, *,
         person: A person map of the frame: the mask is cut at the person's outline.
         under: What `out` holds under the crop, in crop pixels, where the caller has it
             cheaper than cutting it from `out`.
+        sure: Where the crop is the person for certain (the tracked face): the person map
+            does not cut there, so a segmenter that misses a person (a busy or smeared
+            backdrop) cannot drop the painted face.
     """
     side = crop.shape[0]
     if person is not None:
-        mask = mask * _person_in_crop(person, to_crop, side)
+        cut = _person_in_crop(person, to_crop, side)
+        mask = mask * (cut if sure is None else np.maximum(cut, sure))
     if under is None:
         under = cv2.warpAffine(out, to_crop, (side, side), flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE)

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from livecam.adapt.ladder import round_to_step
-from livecam.compositing.masks import Mask, head_mask
+from livecam.compositing.masks import Mask, head_mask, swap_mask
 from livecam.compositing.paste import Person, paste_face
 from livecam.effects.temporal import FlickerFilter
 from livecam.frame import Face, Frame, FrameBGR, Points
@@ -191,8 +191,10 @@ class StylizeEffect:
         # at most FINISH_SCALE × the network's side: the controller's rung bounds this too
         return max(side, min(in_frame, self.settings.output_side, FINISH_SCALE * side))
 
-    def _paint_face(self, frame: Frame, face: Face, first: bool) -> tuple[FrameBGR, Mask, Affine]:
-        """The stylised face crop at its finishing resolution, its mask, and the frame-to-crop
+    def _paint_face(self, frame: Frame, face: Face, first: bool
+                    ) -> tuple[FrameBGR, Mask, Mask | None, Affine]:
+        """The stylised face crop at its finishing resolution, its mask, where it is the
+        person for certain (None without a person map to overrule), and the frame-to-crop
         affine."""
         source = frame.image
         side = self.resolution
@@ -233,9 +235,13 @@ class StylizeEffect:
             painted = _mix(painted, drawn, shown)
         painted = _mix(crop, painted, self.settings.strength)
         mask = head_mask(moved * (side / big), side)
+        sure = (swap_mask(moved * (side / big), side, keep_mouth=False)
+                if self._segmenter is not None else None)
         if big != side:
             mask = cv2.resize(mask, (big, big), interpolation=cv2.INTER_LINEAR)
-        return painted, mask, to_crop
+            if sure is not None:
+                sure = cv2.resize(sure, (big, big), interpolation=cv2.INTER_LINEAR)
+        return painted, mask, sure, to_crop
 
     def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
         # the background pass runs on the second core while the faces are painted here
@@ -245,11 +251,12 @@ class StylizeEffect:
         self._flicker.forget({face.face_id for face in largest})
         self._eyes.forget({face.face_id for face in largest})
         out, small, person = background.result()
-        for face, (crop, mask, to_crop) in zip(largest, painted):
+        for face, (crop, mask, sure, to_crop) in zip(largest, painted):
             # the first face's surroundings are the painting's; later ones may overlap it
             under = (_scaled_up(small, to_crop, crop.shape[0], out.shape)
                      if small is not None and face is largest[0] else None)
-            paste_face(out, crop, mask, to_crop, match_edge=True, person=person, under=under)
+            paste_face(out, crop, mask, to_crop, match_edge=True, person=person, under=under,
+                       sure=sure)
             if person is not None:
                 hair_gloss(out, face.landmarks, person,
                            self.settings.hair_gloss * self.settings.strength)
