@@ -143,29 +143,6 @@ def test_drawn_eyes_follow_the_iris_and_close_with_the_lids(aligned):
     assert drawn_box.mean() <= box.mean() + 2   # a dark lash line, never a white eye
 
 
-def test_a_lifted_lid_draws_a_taller_eye_that_still_closes(aligned):
-    crop, _ = aligned
-    lm = crop.landmarks
-    width = float(np.linalg.norm(lm[33, :2] - lm[133, :2]))
-    x = int(lm[159, 0])    # the right eye's upper lid, at its middle
-
-    def lash_top(image):   # the highest row drawn over, above that point
-        top = int(lm[regions.RIGHT_IRIS_CENTER, 1] - width)
-        drawn = np.abs(image.astype(int) - crop.image)[top:int(lm[159, 1]) + 3, x - 1:x + 2]
-        return top + int(np.nonzero(drawn.max(axis=(1, 2)) > 40)[0].min())
-
-    plain = draw_eyes(crop.image, lm, EyeSettings(draw=True))
-    lifted = draw_eyes(crop.image, lm, EyeSettings(draw=True, lift=0.15))
-    assert lash_top(plain) - lash_top(lifted) == pytest.approx(0.15 * width, abs=0.05 * width)
-    closed = lm.copy()
-    for loop in (regions.RIGHT_EYE_LOOP, regions.LEFT_EYE_LOOP):
-        closed[list(loop), 1] = closed[list(loop), 1].mean()
-    shut = draw_eyes(crop.image, closed, EyeSettings(draw=True, lift=0.15))
-    y = int(closed[159, 1])
-    band = (slice(y - int(0.2 * width), y + 3), slice(int(closed[33, 0]), int(closed[133, 0])))
-    assert shut[band].mean() <= crop.image[band].mean() + 2   # no white eye over a closed one
-
-
 def test_the_catchlights_move_less_than_the_iris(aligned):
     """They are the light's reflection on the cornea, which turns less than the iris."""
     crop, _ = aligned

@@ -3,13 +3,13 @@
 Inside each eyelid contour: a clean white with a soft lid shadow, an enlarged iris in the
 person's own iris hue (more saturated) with a radial gradient and a dark rim, a large pupil and
 two catchlights (reflections on the cornea, which turns less than the iris, so they follow a
-glance only part of the way); over the upper lid a dark lash line, arched higher for a taller
-eye where the look asks for one. Everything is clipped by the lids, so the
-eye closes when the lids do, and the iris sits where the tracked iris is, so gaze comes
-through. The landmarks are already smoothed by the tracker, but a drawn eye is high contrast
-and enlarged, so the jitter left over is held back further by `SteadyEyes`; the sizes are taken
-from the eye's width rather than from the iris ring, which is the noisiest part of the mesh, and
-the strokes have fractional widths, so a line does not jump a pixel as the face moves.
+glance only part of the way); over the upper lid a dark lash line. Everything is clipped by
+the lids, so the eye closes when the lids do, and the iris sits where the tracked iris is, so
+gaze comes through. The landmarks are already smoothed by the tracker, but a drawn eye is high
+contrast and enlarged, so the jitter left over is held back further by `SteadyEyes`; the sizes
+are taken from the eye's width rather than from the iris ring, which is the noisiest part of
+the mesh, and the strokes have fractional widths, so a line does not jump a pixel as the face
+moves.
 
 Eyes behind sunglasses are not drawn: a cartoon eye painted on a lens reads as a sticker.
 `eyes_visible` tells a lens from an eye by what it does to the camera image: the skin just
@@ -49,7 +49,6 @@ EYE_CONTRAST = (12.0, 20.0)  # lightness spread inside the lids (Lab L): a lens 
 GLINT = 8.0                  # raised by up to this for a very dark lens (its reflections)
 SURE = (0.3, 0.7)            # visibility at which drawn eyes start to show … show fully
 FADE = 0.25                  # most the drawn eyes' opacity changes per frame
-LIFT_RAMP = 0.15  # lid gap over eye width above the closed one at which the lift is full
 GLINT_FOLLOW = 0.5  # share of the iris's movement in the eye that the catchlights follow
 MAX_STREAK = 0.3  # the longest blur, in eye widths
 JUMP = 1.0        # eye widths moved in one frame beyond which it is not motion but a jump
@@ -75,8 +74,6 @@ class EyeSettings:
         lash: Upper lash line thickness over the eye's width (0 to 0.15).
         wing: Lash flick past the outer corner, in eye widths (0 to 0.3).
         catchlights: Brightness of the two highlights (0 to 1).
-        lift: How far the drawn upper lid arches above the tracked one at its middle, in eye
-            widths (0 to 0.3): a taller, rounder eye, as anime draws it.
     """
 
     draw: bool = False
@@ -87,7 +84,6 @@ class EyeSettings:
     lash: Annotated[float, Range(0.0, 0.15)] = 0.06
     wing: Annotated[float, Range(0.0, 0.3)] = 0.08
     catchlights: Annotated[float, Range(0.0, 1.0)] = 1.0
-    lift: Annotated[float, Range(0.0, 0.3)] = 0.0
 
     def __post_init__(self) -> None:
         check_fields(self, "eyes")
@@ -355,18 +351,6 @@ def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: i
         return
     upper, lower = lids[:9], lids[8:].tolist() + [lids[0].tolist()]
     gap = float(np.max(np.linalg.norm(upper[:, None] - np.asarray(lower)[None], axis=2).min(1)))
-    if s.lift > 0 and gap / width > CLOSED:
-        # arch the upper lid away from the lower, most at its middle, less as the eye closes
-        along = (outer - inner) / width
-        up = np.array([along[1], -along[0]])
-        if up[1] > 0:
-            up = -up
-        t = np.linspace(0.0, 1.0, len(upper))
-        open_share = min(1.0, (gap / width - CLOSED) / LIFT_RAMP)
-        upper = upper + np.outer(np.sin(np.pi * t) ** 0.8, up) * (s.lift * width * open_share)
-        lids = np.concatenate([upper, lids[9:]])
-        gap = float(np.max(np.linalg.norm(upper[:, None] - np.asarray(lower)[None],
-                                          axis=2).min(1)))
     lash_px = max(s.lash * width, 1.0)
     pad = int(lash_px + s.wing * width + 4) + (kernel.shape[0] // 2 if kernel is not None else 0)
     x0 = max(int(lids[:, 0].min()) - pad, 0)
