@@ -23,8 +23,7 @@ Person = tuple[npt.NDArray[np.float32], float]   # person probability map and it
 
 def paste_face(out: FrameBGR, crop: FrameBGR, mask: Mask, to_crop: Affine, *,
                match_edge: bool = False, person: Person | None = None,
-               under: FrameBGR | None = None, sure: Mask | None = None,
-               interpolation: int = cv2.INTER_LINEAR) -> None:
+               under: FrameBGR | None = None, sure: Mask | None = None) -> None:
     """Paste `crop` into `out` (in place) through `mask`.
 
     Args:
@@ -39,8 +38,6 @@ def paste_face(out: FrameBGR, crop: FrameBGR, mask: Mask, to_crop: Affine, *,
         sure: Where the crop is the person for certain (the tracked face): the person map
             does not cut there, so a segmenter that misses a person (a busy or smeared
             backdrop) cannot drop the painted face.
-        interpolation: How the crop is resampled into the frame: `cv2.INTER_CUBIC` keeps
-            fine detail that bilinear softens, at four times the cost.
     """
     side = crop.shape[0]
     if person is not None:
@@ -60,7 +57,7 @@ def paste_face(out: FrameBGR, crop: FrameBGR, mask: Mask, to_crop: Affine, *,
                                          edge)[:3]))
             crop = cv2.add(crop, (*(float(v) for v in shift), 0.0))   # saturating
     composite = cv2.blendLinear(crop, under, mask, 1.0 - mask)
-    _copy_back(out, composite, mask, cv2.invertAffineTransform(to_crop), interpolation)
+    _copy_back(out, composite, mask, cv2.invertAffineTransform(to_crop))
 
 
 def _person_in_crop(person: Person, to_crop: Affine, side: int) -> npt.NDArray[np.float32]:
@@ -74,8 +71,7 @@ def _person_in_crop(person: Person, to_crop: Affine, side: int) -> npt.NDArray[n
     return np.clip((inside - 0.2) * 1.6, 0.0, 1.0)
 
 
-def _copy_back(out: FrameBGR, composite: FrameBGR, mask: Mask, to_frame: Affine,
-               interpolation: int) -> None:
+def _copy_back(out: FrameBGR, composite: FrameBGR, mask: Mask, to_frame: Affine) -> None:
     """Copy `composite` (already feathered into the background) into `out` wherever `mask`
     is not zero, touching only the part of the frame the mask covers."""
     shown = (mask > 0.004).astype(np.uint8)
@@ -94,7 +90,7 @@ def _copy_back(out: FrameBGR, composite: FrameBGR, mask: Mask, to_frame: Affine,
     shifted = to_frame.copy()
     shifted[:, 2] -= (x0, y0)
     size = (x1 - x0, y1 - y0)
-    face = cv2.warpAffine(composite, shifted, size, flags=interpolation,
+    face = cv2.warpAffine(composite, shifted, size, flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
     inside = cv2.warpAffine(shown, shifted, size, flags=cv2.INTER_NEAREST)
     cv2.copyTo(face, inside, out[y0:y1, x0:x1])

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 
 from livecam.adapt.ladder import round_to_step
@@ -256,8 +255,7 @@ class FaceSwapEffect:
             if found:
                 mask = mask * (1.0 - hand_mask(found, face.landmarks, aligned.to_crop,
                                                self.resolution))
-            # bicubic into the frame: bilinear took a tenth of the detail laid on
-            paste_face(out, fused, mask, aligned.to_crop, interpolation=cv2.INTER_CUBIC)
+            paste_face(out, fused, mask, aligned.to_crop)
         return out
 
     @property
