@@ -143,27 +143,6 @@ def test_drawn_eyes_follow_the_iris_and_close_with_the_lids(aligned):
     assert drawn_box.mean() <= box.mean() + 2   # a dark lash line, never a white eye
 
 
-def test_the_catchlights_move_less_than_the_iris(aligned):
-    """They are the light's reflection on the cornea, which turns less than the iris."""
-    crop, _ = aligned
-    lm = crop.landmarks
-    width = float(np.linalg.norm(lm[33, :2] - lm[133, :2]))
-    look = lm.copy()
-    for c in (regions.RIGHT_IRIS_CENTER, regions.LEFT_IRIS_CENTER):
-        look[c:c + 5, 0] += 0.15 * width
-    settings = EyeSettings(draw=True)
-    y0, y1 = int(lm[159, 1]) - 2, int(lm[145, 1]) + 2
-    x0, x1 = int(lm[33, 0]) - 2, int(lm[133, 0]) + 2
-
-    def brightest_x(image):
-        patch = image[y0:y1, x0:x1].astype(int).min(axis=2)   # white in every channel
-        return x0 + float(np.mean(np.nonzero(patch >= patch.max() - 2)[1]))
-
-    moved = brightest_x(draw_eyes(crop.image, look, settings)) - brightest_x(
-        draw_eyes(crop.image, lm, settings))
-    assert 0.3 * 0.15 * width < moved < 0.7 * 0.15 * width
-
-
 def test_held_eyes_smooth_landmark_noise_and_follow_a_glance(aligned):
     crop, _ = aligned
     marks = crop.landmarks.astype(np.float32)

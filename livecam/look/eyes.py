@@ -2,14 +2,12 @@
 
 Inside each eyelid contour: a clean white with a soft lid shadow, an enlarged iris in the
 person's own iris hue (more saturated) with a radial gradient and a dark rim, a large pupil and
-two catchlights (reflections on the cornea, which turns less than the iris, so they follow a
-glance only part of the way); over the upper lid a dark lash line. Everything is clipped by
-the lids, so the eye closes when the lids do, and the iris sits where the tracked iris is, so
-gaze comes through. The landmarks are already smoothed by the tracker, but a drawn eye is high
-contrast and enlarged, so the jitter left over is held back further by `SteadyEyes`; the sizes
-are taken from the eye's width rather than from the iris ring, which is the noisiest part of
-the mesh, and the strokes have fractional widths, so a line does not jump a pixel as the face
-moves.
+two catchlights; over the upper lid a dark lash line. Everything is clipped by the lids, so the
+eye closes when the lids do, and the iris sits where the tracked iris is, so gaze comes
+through. The landmarks are already smoothed by the tracker, but a drawn eye is high contrast
+and enlarged, so the jitter left over is held back further by `SteadyEyes`; the sizes are taken
+from the eye's width rather than from the iris ring, which is the noisiest part of the mesh, and
+the strokes have fractional widths, so a line does not jump a pixel as the face moves.
 
 Eyes behind sunglasses are not drawn: a cartoon eye painted on a lens reads as a sticker.
 `eyes_visible` tells a lens from an eye by what it does to the camera image: the skin just
@@ -49,7 +47,6 @@ EYE_CONTRAST = (12.0, 20.0)  # lightness spread inside the lids (Lab L): a lens 
 GLINT = 8.0                  # raised by up to this for a very dark lens (its reflections)
 SURE = (0.3, 0.7)            # visibility at which drawn eyes start to show … show fully
 FADE = 0.25                  # most the drawn eyes' opacity changes per frame
-GLINT_FOLLOW = 0.5  # share of the iris's movement in the eye that the catchlights follow
 MAX_STREAK = 0.3  # the longest blur, in eye widths
 JUMP = 1.0        # eye widths moved in one frame beyond which it is not motion but a jump
 DEFAULT_IRIS = np.array([0.25, 0.3, 0.4], np.float32)   # BGR, where none can be read
@@ -388,11 +385,8 @@ def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: i
         inside = lid * (1.0 - 0.35 * np.clip(1.0 - (ys - top) / (0.35 * max(gap, 1)), 0, 1))
         glow = np.zeros(shape, np.float32)
         if s.catchlights > 0:
-            # a reflection on the cornea: it moves less than the iris as the eye turns
-            mid = (outer + inner) / 2 - off
-            g = mid + (c - mid) * GLINT_FOLLOW
             for dx, dy, size, gain in ((-0.32, -0.34, 0.3, 1.0), (0.3, 0.3, 0.14, 0.8)):
-                spot = np.clip((size - np.hypot(xs - g[0] - dx * r, ys - g[1] - dy * r) / r)
+                spot = np.clip((size - np.hypot(xs - c[0] - dx * r, ys - c[1] - dy * r) / r)
                                * r, 0.0, 1.0) * (gain * s.catchlights)
                 inside = inside * (1.0 - spot)
                 glow = glow * (1.0 - spot) + spot
