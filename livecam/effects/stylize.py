@@ -235,12 +235,12 @@ class StylizeEffect:
             painted = _mix(painted, drawn, shown)
         painted = _mix(crop, painted, self.settings.strength)
         mask = head_mask(moved * (side / big), side)
-        sure = (swap_mask(moved * (side / big), side, keep_mouth=False)
-                if self._segmenter is not None else None)
         if big != side:
             mask = cv2.resize(mask, (big, big), interpolation=cv2.INTER_LINEAR)
-            if sure is not None:
-                sure = cv2.resize(sure, (big, big), interpolation=cv2.INTER_LINEAR)
+        sure = None
+        if self._segmenter is not None:   # smooth: drawn small, scaled up
+            sure = cv2.resize(swap_mask(moved * (plan / big), plan, keep_mouth=False), (big, big),
+                              interpolation=cv2.INTER_LINEAR)
         return painted, mask, sure, to_crop
 
     def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
