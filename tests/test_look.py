@@ -301,3 +301,18 @@ def test_drawn_eyes_blur_along_their_motion_as_the_camera_does(aligned):
     far = np.ones(crop.image.shape[:2], bool)
     far[int(crop.landmarks[:, 1].min()) - 40:, :] = False        # well above the eyes
     assert np.array_equal(moving[far], crop.image[far])
+
+
+def test_hair_ink_darkens_edges_outside_the_face_and_leaves_the_face_alone(aligned):
+    from livecam.compositing.masks import face_region
+    from livecam.look.ink import hair_ink
+
+    crop, _ = aligned
+    image, lm = crop.image, crop.landmarks
+    inked = hair_ink(image, lm, 0.8)
+    change = image.astype(int).sum(axis=2) - inked.astype(int).sum(axis=2)
+    assert change.min() >= 0                                  # ink only darkens
+    assert change[face_region(lm, 256, scale=0.85)].max() <= 3  # not inside the face
+    outside = ~face_region(lm, 256, scale=1.3)
+    assert (change[outside] > 30).mean() > 0.02                # lines along the hair's edges
+    assert np.array_equal(hair_ink(image, lm, 0.0), image)

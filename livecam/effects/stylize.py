@@ -32,6 +32,7 @@ from livecam.inference.device_profile import choose, session_providers
 from livecam.inference.onnx_model import ImageModel
 from livecam.look.eyes import EyeSettings, SteadyEyes, draw_eyes, eyes_visible, iris_colour
 from livecam.look.hair import hair_gloss
+from livecam.look.ink import hair_ink
 from livecam.look.shading import shade
 from livecam.look.shutter import Shutter
 from livecam.look.upsample import guided_upsample
@@ -73,6 +74,7 @@ class StylizeSettings:
             up.
         shading: 0–1, soft 3D character lighting from the mesh's normals.
         hair_gloss: 0–1, a glossy band across the hair (needs `hair_edge` for the outline).
+        hair_ink: 0–1, ink along the hair's edges and the head's outline (line art).
         eyes: Cartoon eyes drawn at the output resolution.
     """
 
@@ -90,6 +92,7 @@ class StylizeSettings:
     output_side: Annotated[int, Range(128, 1024, zero_ok=True)] = 512
     shading: Annotated[float, Range(0.0, 1.0)] = 0.0
     hair_gloss: Annotated[float, Range(0.0, 1.0)] = 0.0
+    hair_ink: Annotated[float, Range(0.0, 1.0)] = 0.0
     shape: ShapeSettings = field(default_factory=ShapeSettings)
     eyes: EyeSettings = field(default_factory=EyeSettings)
 
@@ -214,6 +217,8 @@ class StylizeEffect:
         small = crop if big == side else cv2.resize(crop, (side, side),
                                                      interpolation=cv2.INTER_AREA)
         styled = self._flicker.apply(face.face_id, small, self.model.run(small))
+        if self.settings.hair_ink > 0:
+            styled = hair_ink(styled, moved * (side / big), self.settings.hair_ink)
         painted = guided_upsample(small, styled, crop)
         if self.settings.shading > 0:
             painted = shade(painted, moved, depth, self.settings.shading)

@@ -1,0 +1,60 @@
+"""Ink lines in the hair, drawn on the network's output before it is carried to full size.
+
+What makes a face read as drawn rather than photographed is line art, most of all in the hair
+and along the head's outline; inside the face, lines cost the person their likeness. So the
+dark side of every clear edge (a difference of Gaussians) is inked outside the face oval grown
+a little, which still takes in the jaw line and the hairline: the outline a drawn face has
+(drawn closer in, the jaw's line moves with the head and the face flickers more). It is found
+on the network's output at the network's side, where it is cheap, and guided upsampling
+carries it to the finished face with the rest of the network's look.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from livecam.frame import FrameBGR, Points
+from livecam.tracking.mesh_topology import FACE_OVAL
+
+Float = npt.NDArray[np.float32]
+SIGMA = 2.0 / 256      # the narrower Gaussian's width, a share of the crop's side
+RATIO = 1.6            # the wider Gaussian's width over the narrower's
+THRESHOLD = 0.012      # darker than the surroundings by this (0–1 grey) starts a line ...
+FACE_GROW = 1.05       # ... outside the face oval grown by this about its centre
+FEATHER = 0.02         # the oval's soft edge, a share of the side
+MASK_SIDE = 96         # the oval is smooth: drawn at this side and scaled up
+
+
+def hair_ink(styled: FrameBGR, landmarks: Points, amount: float) -> FrameBGR:
+    """`styled` (a face crop) with its hair's edges inked; `landmarks` in its pixels; `amount`
+    0–1 is how dark a full-strength line is."""
+    if amount <= 0.0:
+        return styled
+    side = styled.shape[0]
+    grey = cv2.cvtColor(styled, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    s = SIGMA * side
+    narrow = cv2.GaussianBlur(grey, (0, 0), s)
+    wide = cv2.GaussianBlur(grey, (0, 0), RATIO * s)
+    # (wide − narrow − threshold) scaled so that twice the threshold is a full line
+    k = amount / (THRESHOLD * 255.0)
+    line = cv2.addWeighted(wide, k, narrow, -k, -amount)
+    cv2.threshold(line, amount, amount, cv2.THRESH_TRUNC, dst=line)
+    cv2.threshold(line, 0.0, 0.0, cv2.THRESH_TOZERO, dst=line)
+    outside = cv2.resize(_outside_face(landmarks, side), (side, side),
+                         interpolation=cv2.INTER_LINEAR)
+    keep = cv2.subtract(1.0, cv2.multiply(line, outside))
+    return cv2.multiply(styled, cv2.merge([keep] * 3), dtype=cv2.CV_8U)
+
+
+def _outside_face(landmarks: Points, side: int) -> Float:
+    """1 outside the grown, feathered face oval, at MASK_SIDE."""
+    k = MASK_SIDE / side
+    oval = landmarks[list(FACE_OVAL), :2].astype(np.float64)
+    centre = oval.mean(axis=0)
+    grown = ((centre + (oval - centre) * FACE_GROW) + 0.5) * k - 0.5
+    face = np.zeros((MASK_SIDE, MASK_SIDE), np.float32)
+    cv2.fillPoly(face, [np.round(grown * 4).astype(np.int32)], 1.0, cv2.LINE_AA, shift=2)
+    face = cv2.GaussianBlur(face, (0, 0), FEATHER * MASK_SIDE)
+    return 1.0 - face
