@@ -249,6 +249,9 @@ def main() -> int:
                                float(np.nanmedian(v))) for k, v in metrics.items()}
         summary[method]["pairs_same"] = len(metrics.get("psnr", []))
         summary[method]["pairs_different"] = len(metrics.get("to_source", []))
+    # "auto" picks the fusion variant from this machine's device profile: name the one measured
+    fusion = effects["fused"].model if "fused" in effects else None
+    summary["fusion_model"] = fusion.entry.name if fusion is not None else None
     if not args.no_video:
         summary["video"] = video_checks(names[:args.video_faces])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,9 @@ from livecam.frame import FrameBGR
 from livecam.compositing.masks import Mask
 
 MAX_GAIN = 2.5   # the most enrolled-face detail laid on, in multiples of its own
+# The crop is aimed this much sharper than the camera's crop: the paste resamples it into the
+# frame, which softens it again (benchmarks/README.md, Face swap).
+PASTE_LOSS = 1.05
 
 
 def gradient_energy(image: FrameBGR, where: npt.NDArray[np.bool_]) -> float:
@@ -51,7 +54,8 @@ def restore_detail(fused: FrameBGR, source: FrameBGR, mask: Mask, amount: float,
         mask: The swap mask.
         amount: 0–1: the share of the gain that matches the camera's sharpness (with no
             camera: the share of the enrolled face's own detail).
-        camera: The camera's crop; its gradient energy over `face` is the sharpness aimed at.
+        camera: The camera's crop; its gradient energy over `face` (with the paste's loss
+            made up) is the sharpness aimed at.
         face: Where sharpness is compared.
     """
     if amount <= 0.0:
@@ -59,7 +63,7 @@ def restore_detail(fused: FrameBGR, source: FrameBGR, mask: Mask, amount: float,
     layer = high_pass(source).astype(np.float32) * mask[..., None]   # made once, scaled twice
     if camera is None or face is None or not face.any():
         return _laid_on(fused, layer, amount)
-    aim = gradient_energy(camera, face)
+    aim = gradient_energy(camera, face) * PASTE_LOSS
     soft = gradient_energy(fused, face)
     full = gradient_energy(_laid_on(fused, layer, 1.0), face)
     if full <= soft + 1e-3:   # nothing to add (a flat source)
