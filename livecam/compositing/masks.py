@@ -41,6 +41,14 @@ def _fill(mask: npt.NDArray[Any], landmarks: Points, loop: tuple[int, ...], valu
     cv2.fillPoly(mask, [np.round(pts * 4).astype(np.int32)], value, cv2.LINE_AA, shift=2)
 
 
+def oval_mask(landmarks: Points, side: int, scale: float = 1.0, feather: float = 0.0) -> Mask:
+    """The face oval (scaled about its centre) in crop pixels, anti-aliased, blurred by
+    `feather` pixels."""
+    mask = np.zeros((side, side), np.float32)
+    _fill(mask, landmarks, FACE_OVAL, 1.0, scale=scale)
+    return cv2.GaussianBlur(mask, (0, 0), feather) if feather > 0 else mask
+
+
 def swap_mask(landmarks: Points, side: int, keep_mouth: bool = True) -> Mask:
     """Feathered swap region in crop pixels: the oval shrunk a little, minus an open mouth."""
     mask = np.zeros((side, side), np.float32)

@@ -214,11 +214,12 @@ class StylizeEffect:
                                            (depth * k).astype(np.float32))
         crop = _cut(source, to_crop, to_frame, big, field)
         moved = ((moved[:, :2] + 0.5) / k - 0.5).astype(np.float32)
+        on_net = moved * (side / big)   # the mesh on the network's crop
         small = crop if big == side else cv2.resize(crop, (side, side),
                                                      interpolation=cv2.INTER_AREA)
         styled = self._flicker.apply(face.face_id, small, self.model.run(small))
         if self.settings.hair_ink > 0:
-            styled = hair_ink(styled, moved * (side / big), self.settings.hair_ink)
+            styled = hair_ink(styled, on_net, self.settings.hair_ink)
         painted = guided_upsample(small, styled, crop)
         if self.settings.shading > 0:
             painted = shade(painted, moved, depth, self.settings.shading)
@@ -239,7 +240,7 @@ class StylizeEffect:
                               to_crop[:, :2] @ motion, self._shutter.share)
             painted = _mix(painted, drawn, shown)
         painted = _mix(crop, painted, self.settings.strength)
-        mask = head_mask(moved * (side / big), side)
+        mask = head_mask(on_net, side)
         if big != side:
             mask = cv2.resize(mask, (big, big), interpolation=cv2.INTER_LINEAR)
         sure = None

@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from livecam.compositing.masks import oval_mask
 from livecam.frame import FrameBGR, Points
-from livecam.tracking.mesh_topology import FACE_OVAL
 
 Float = npt.NDArray[np.float32]
 SIGMA = 2.0 / 256      # the narrower Gaussian's width, a share of the crop's side
@@ -50,11 +50,5 @@ def hair_ink(styled: FrameBGR, landmarks: Points, amount: float) -> FrameBGR:
 
 def _outside_face(landmarks: Points, side: int) -> Float:
     """1 outside the grown, feathered face oval, at MASK_SIDE."""
-    k = MASK_SIDE / side
-    oval = landmarks[list(FACE_OVAL), :2].astype(np.float64)
-    centre = oval.mean(axis=0)
-    grown = ((centre + (oval - centre) * FACE_GROW) + 0.5) * k - 0.5
-    face = np.zeros((MASK_SIDE, MASK_SIDE), np.float32)
-    cv2.fillPoly(face, [np.round(grown * 4).astype(np.int32)], 1.0, cv2.LINE_AA, shift=2)
-    face = cv2.GaussianBlur(face, (0, 0), FEATHER * MASK_SIDE)
-    return 1.0 - face
+    small = (landmarks[:, :2] + 0.5) * (MASK_SIDE / side) - 0.5
+    return 1.0 - oval_mask(small, MASK_SIDE, FACE_GROW, FEATHER * MASK_SIDE)
