@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from livecam_train.data import PairSampler, resized
-from livecam_train.device import cpu_state
+from livecam_train.device import cpu_state, mixed_precision
 from livecam_train.evaluation.metrics import psnr
 from livecam_train.faces import load_faces
 from livecam_train.loop import ModelTask, RunFiles, RunSettings, fit, seed_run
@@ -40,6 +40,7 @@ from livecam_train.stylizer_net import count_parameters
 from livecam_train.train_stylizer import HELD_OUT
 from livecam_train.weights import conv_shapes, load_weights
 
+CPU = torch.device("cpu")   # where pruning runs
 DISTILLED = ("dec8", "dec2")
 M = TypeVar("M", bound=nn.Module)   # decoder features matched to the teacher's
 
@@ -125,9 +126,9 @@ class PruneTask(ModelTask):
         s = self.settings
         self.student.train()
         x, y, mask = self.sampler.batch(s.run.batch)
-        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.no_grad(), mixed_precision(CPU):
             taught = self.teacher(x)
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with mixed_precision(CPU):
             outputs = self.student(x)
             mapped = {name: self.adapters[name.replace(".", "_")](
                 self.student_features.values[name]) for name in DISTILLED}

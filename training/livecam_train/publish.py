@@ -197,8 +197,9 @@ resolution for multi-scale supervision (only the full head is exported), output 
 predicted residual. Fully convolutional: any side that is a multiple of 32 from 128 to 512.{pruning}
 
 **Training.** On aligned crops of {DATA_NOTE.split(';')[0]}: 9,135 training faces, 1,003 held
-out by a fixed hash of the file name (CelebA: its test split). {look["training"]}; bfloat16
-autocast, random scale-crop and flip; trained on a 2-core CPU, {steps} steps in all. No
+out by a fixed hash of the file name (CelebA: its test split). {look["training"]}; random
+scale-crop and flip; trained on a 2-core CPU (bfloat16 autocast where the processor has bfloat16
+arithmetic), {steps} steps in all. No
 pretrained network is used anywhere. Reproduce: {recipe}, then
 `livecam train publish training/checkpoints/{style}-{tier}.pt`.
 

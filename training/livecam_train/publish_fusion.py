@@ -132,7 +132,10 @@ def publish_fusion(weights: Path, models: Path, cache_dir: Path
 # what the committed weights went through that a fresh run (above) does not repeat
 HISTORY = {"S": """ The published S weights had their first 8,000 steps on an earlier input
 (colour transfer only, the mouth cut out of the mask) and the last 2,500 on the dressing
-above."""}
+above, all under bfloat16 autocast.""",
+           "M": """ The published M weights had their first 3,100 steps on an earlier input
+(colour transfer only, the mouth cut out of the mask), under bfloat16 autocast, and the last
+4,000 on the dressing above, in float32."""}
 
 STATIC_STORY = """INT8 here is static QDQ calibrated on held-out faces (per-channel weights; the
 attention sigmoids, their products, the full-resolution head and the output residual in float).
@@ -200,8 +203,8 @@ transfer across photos; every face also makes a self pair (warped onto its own m
 little, with a colour cast, gamma, directional light, blur or sharpening and noise). Both are
 dressed by the live swap's own `livecam.swap.fusion_input.dress` (colour and light transfer,
 lip colour, the target's own eyes, closing lids and mouth laid in, the mask). L1 at three
-scales + gradient L1, weighted 5× inside the swap region; bfloat16 autocast on a 2-core CPU,
-{steps} steps in all.{history}
+scales + gradient L1, weighted 5× inside the swap region; on a 2-core CPU (bfloat16 autocast only
+where the processor has bfloat16 arithmetic), {steps} steps in all.{history}
 Reproduce: `livecam train prepare`, `livecam train fusion --tier {tier} --size 128 --steps
 {FIRST_STAGE[tier]}`, then `--size 256 --steps {steps}` (S: `--batch 8`), then `livecam train
 publish training/checkpoints/fusion-{tier}.pt` (float32, and a static INT8 that is

@@ -28,7 +28,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from livecam_train.data import ImageSampler, PairSampler, to_tensor
-from livecam_train.device import cpu_state, training_device
+from livecam_train.device import cpu_state, mixed_precision, training_device
 from livecam_train.faces import load_faces
 from livecam_train.loop import RunFiles, RunSettings, checkpoint_path, fit, seed_run, update
 from livecam_train.losses import multi_scale_loss, structure_loss
@@ -130,17 +130,16 @@ class AnimeTask:
         self.gen.train()
         x, target, mask = (t.to(self.device) for t in self.photos.batch(s.run.batch))
         real = self.anime.batch(s.run.batch).to(self.device)
-        kind = self.device.type
-        with torch.autocast(kind, dtype=torch.bfloat16):
+        with mixed_precision(self.device):
             outs = self.gen(x)
         fake = outs[0].float()
-        with torch.autocast(kind, dtype=torch.bfloat16):   # discriminator: hinge loss
+        with mixed_precision(self.device):   # discriminator: hinge loss
             d_real = self.disc(real)
             d_fake = self.disc(fake.detach())
         d_loss = torch.stack([F.relu(1 - r.float()).mean() + F.relu(1 + f.float()).mean()
                               for r, f in zip(d_real, d_fake)]).sum()
         update(self.opt_d, d_loss)
-        with torch.autocast(kind, dtype=torch.bfloat16):   # generator: fool it, keep structure
+        with mixed_precision(self.device):   # generator: fool it, keep structure
             g_fake = self.disc(fake)
         adv = torch.stack([-f.float().mean() for f in g_fake]).sum()
         if s.structure == "renderer":

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from livecam_train.device import cpu_state
+from livecam_train.device import cpu_state, mixed_precision, training_device
 from livecam_train.evaluation.metrics import psnr
 from livecam_train.faces import load_faces
 from livecam_train.fusion_net import FUSION_TIERS, FusionNet
@@ -65,20 +65,22 @@ class FusionTask(ModelTask):
         run = settings.run
         self.settings, self.name = settings, settings.name
         self.sampler = SwapPairSampler(load_faces(cache, "train"), run.size, run.seed)
-        self.eval_x, self.eval_y, self.eval_region = held_out_batch(cache, run.size)
-        self.model = FusionNet(FUSION_TIERS[settings.tier])
+        self.device = training_device(run.device)
+        self.eval_x, self.eval_y, self.eval_region = (
+            t.to(self.device) for t in held_out_batch(cache, run.size))
+        self.model = FusionNet(FUSION_TIERS[settings.tier]).to(self.device)
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=run.lr, weight_decay=1e-5)
 
     def describe(self) -> str:
         run = self.settings.run
         return (f"{count_parameters(self.model)} parameters, {len(self.sampler.indices)} faces "
                 f"({len(self.sampler.same_person)} with same-person pairs), {run.size}², "
-                f"batch {run.batch}")
+                f"batch {run.batch}, on {self.device}")
 
     def train_step(self) -> dict[str, torch.Tensor]:
         self.model.train()
-        x, y, w = self.sampler.batch(self.settings.run.batch)
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        x, y, w = (t.to(self.device) for t in self.sampler.batch(self.settings.run.batch))
+        with mixed_precision(self.device):
             outputs = self.model(x)
         return self.step_on(multi_scale_loss([o.float() for o in outputs], y, w))
 

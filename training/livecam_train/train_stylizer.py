@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from livecam_train.data import PairSampler, resized
-from livecam_train.device import cpu_state, training_device
+from livecam_train.device import cpu_state, mixed_precision, training_device
 from livecam_train.evaluation.metrics import psnr
 from livecam_train.faces import load_faces
 from livecam_train.loop import ModelTask, RunFiles, RunSettings, fit, seed_run
@@ -36,7 +36,6 @@ class StylizerSettings:
 
     style: str = "fairy-tale"
     tier: str = "S"
-    bf16: bool = True
     run: RunSettings = field(default_factory=lambda: RunSettings(
         steps=6000, eval_every=500, save_every=200))
 
@@ -71,7 +70,7 @@ class StylizerTask(ModelTask):
     def train_step(self) -> dict[str, torch.Tensor]:
         self.model.train()
         x, y, mask = (t.to(self.device) for t in self.sampler.batch(self.settings.run.batch))
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.settings.bf16):
+        with mixed_precision(self.device):
             outputs = self.model(x)
         return self.step_on(multi_scale_loss([o.float() for o in outputs], y, mask))
 
