@@ -36,9 +36,9 @@ def vertex_normals(points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     # the mesh's triangles are not wound alike: turn each to face the camera (MediaPipe's z
     # points away from it)
     face[face[:, 2] > 0] *= -1.0
-    normals = np.zeros_like(points)
-    for k in range(3):
-        np.add.at(normals, regions.SKIN_TRIANGLES[:, k], face)
+    corners = regions.SKIN_TRIANGLES.ravel()   # each face's normal summed at its corners
+    normals = np.stack([np.bincount(corners, np.repeat(face[:, axis], 3), len(points))
+                        for axis in range(3)], axis=1)
     normals[:, 2] = -normals[:, 2]
     return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-9)
 
