@@ -154,3 +154,23 @@ def test_the_flicker_filter_steadies_a_still_face_and_follows_a_moving_one():
     steady.forget({2})
     assert np.array_equal(steady.apply(1, moved, still), still)
     assert FlickerFilter(0.0).apply(1, still, new) is new
+
+
+def test_the_face_swaps_flicker_filter_lets_a_small_real_change_through():
+    """A lid closing changes the camera's crop by a few grey levels: the swap's filter (its
+    gate shut at a smaller change) takes the new face there, where a stylizer's keeps part of
+    the old one."""
+    from livecam.effects.face_swap import STILL_CHANGE
+    from livecam.effects.temporal import CHANGE_SCALE, FlickerFilter
+
+    before = np.full((64, 64, 3), 120, np.uint8)
+    after = before.copy()
+    after[24:40, 16:48] += 8             # the lid: 8 grey levels over a patch
+    old, new = np.full((64, 64, 3), 60, np.uint8), np.full((64, 64, 3), 180, np.uint8)
+    held = {}
+    for name, scale in (("swap", STILL_CHANGE), ("stylizer", CHANGE_SCALE)):
+        steady = FlickerFilter(0.9, scale)
+        steady.apply(1, before, old)
+        held[name] = steady.apply(1, after, new)[32, 32].astype(float)
+    assert np.allclose(held["swap"], 180.0, atol=1.0)      # the new face where the lid moved
+    assert held["stylizer"].mean() < 170.0                 # the old one partly kept

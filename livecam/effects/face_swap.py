@@ -43,6 +43,10 @@ from livecam.swap.worn import WornView, pick_view, prepare
 from livecam.tracking.hands import HandPoints, HandTracker
 
 log = logging.getLogger("livecam.swap")
+# The swapped face changes where the camera's does (its lids, eyes and mouth are laid in from
+# it), so the temporal filter lets go at a smaller change than a stylizer's and holds camera
+# noise harder: flicker and missed blinks both fell (benchmarks/README.md, Face swap).
+STILL_CHANGE = 5.0
 Occluders = Literal["hands", "objects", "hands+objects", "off"]
 
 
@@ -88,7 +92,7 @@ class FaceSwapSettings:
     colour: bool = True
     light: Annotated[float, Range(0.0, 1.0)] = 1.0
     detail: Annotated[float, Range(0.0, 1.0)] = 1.0
-    steady: Annotated[float, Range(0.0, 1.0, below_hi=True)] = 0.7
+    steady: Annotated[float, Range(0.0, 1.0, below_hi=True)] = 0.9
     fusion: Literal["auto", "on", "off"] = "auto"
     tier: TierChoice = "auto"
     precision: PrecisionChoice = "auto"
@@ -147,7 +151,7 @@ class FaceSwapEffect:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-hands")
         self._hand_job: Future[list[HandPoints]] | None = None
         self._found: list[HandPoints] = []
-        self._flicker = FlickerFilter(settings.steady)
+        self._flicker = FlickerFilter(settings.steady, STILL_CHANGE)
         self.resolution = SIDE      # the controller's knob: the swap crop's side
         self.background_width = 0   # no whole-frame pass
         self._warm_up()

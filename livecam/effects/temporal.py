@@ -21,8 +21,9 @@ CHANGE_SCALE = 12.0   # grey levels of input change at which the previous output
 class FlickerFilter:
     """Per-face recursive filter; one instance per effect, faces keyed by tracking id."""
 
-    def __init__(self, keep: float) -> None:
+    def __init__(self, keep: float, change_scale: float = CHANGE_SCALE) -> None:
         self.keep = keep
+        self.change_scale = change_scale
         self._last: dict[int, tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]] = {}
 
     def apply(self, face_id: int, crop: FrameBGR, output: FrameBGR) -> FrameBGR:
@@ -37,7 +38,7 @@ class FlickerFilter:
             self._last[face_id] = (grey, new)
             return output
         change = cv2.GaussianBlur(np.abs(grey - last[0]), (0, 0), 2.0)
-        weight = (self.keep * np.clip(1.0 - change / CHANGE_SCALE, 0.0, 1.0))[..., None]
+        weight = (self.keep * np.clip(1.0 - change / self.change_scale, 0.0, 1.0))[..., None]
         steady = new + (last[1] - new) * weight
         self._last[face_id] = (grey, steady)
         return np.clip(steady + 0.5, 0, 255).astype(np.uint8)
