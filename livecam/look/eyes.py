@@ -18,9 +18,10 @@ inside the lids there is no contrast between white and iris (only a dark lens ha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import cv2
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -236,26 +237,37 @@ class SteadyEyes:
 def _stroke(shape: tuple[int, ...], points: npt.NDArray[np.float64],
             widths: npt.NDArray[np.float64], value: float = 1.0) -> Float:
     """An anti-aliased polyline with a fractional width per segment (`cv2.line` rounds widths
-    to whole pixels, which makes a thick line jump as the face moves); all segments at once
-    over the line's box."""
-    ink = np.zeros(shape, np.float32)
-    r = 0.5 * float(np.max(widths)) + 1.5
-    x0 = max(int(points[:, 0].min() - r), 0)
-    y0 = max(int(points[:, 1].min() - r), 0)
-    x1 = min(int(points[:, 0].max() + r) + 1, shape[1])
-    y1 = min(int(points[:, 1].max() + r) + 1, shape[0])
-    if x1 <= x0 or y1 <= y0:
-        return ink
-    ys, xs = (v.astype(np.float32) for v in np.ogrid[y0:y1, x0:x1])
-    a = points[:-1].astype(np.float32)[:, :, None, None]        # segment starts, (S, 2, 1, 1)
-    ab = (points[1:] - points[:-1]).astype(np.float32)[:, :, None, None]
-    length2 = np.maximum((ab * ab).sum(axis=1), 1e-9)
-    dx, dy = xs - a[:, 0], ys - a[:, 1]
-    t = np.clip((dx * ab[:, 0] + dy * ab[:, 1]) / length2, 0.0, 1.0)
-    d = np.hypot(dx - t * ab[:, 0], dy - t * ab[:, 1])
-    half = (0.5 * np.asarray(widths, np.float32) + 0.5)[:, None, None]
-    ink[y0:y1, x0:x1] = np.clip(half - d, 0.0, 1.0).max(axis=0) * value
+    to whole pixels, which makes a thick line jump as the face moves)."""
+    ink = np.zeros(shape[:2], np.float32)
+    _stroke_kernel(np.ascontiguousarray(points, np.float64),
+                   0.5 * np.asarray(widths, np.float64) + 0.5, float(value), ink)
     return ink
+
+
+@numba.njit(cache=True, nogil=True)
+def _stroke_kernel(points: npt.NDArray[Any], half: npt.NDArray[Any], value: float,
+                   ink: npt.NDArray[Any]) -> None:
+    """Each segment over its own box: coverage = half-width + ½ − distance, clipped to 0–1,
+    the largest of the segments' at each pixel."""
+    h, w = ink.shape
+    for s in range(points.shape[0] - 1):
+        ax, ay = points[s, 0], points[s, 1]
+        abx, aby = points[s + 1, 0] - ax, points[s + 1, 1] - ay
+        length2 = max(abx * abx + aby * aby, 1e-9)
+        r = half[s] + 1.0
+        x0 = max(int(np.floor(min(ax, ax + abx) - r)), 0)
+        x1 = min(int(np.ceil(max(ax, ax + abx) + r)) + 1, w)
+        y0 = max(int(np.floor(min(ay, ay + aby) - r)), 0)
+        y1 = min(int(np.ceil(max(ay, ay + aby) + r)) + 1, h)
+        for y in range(y0, y1):
+            dy = y - ay
+            for x in range(x0, x1):
+                dx = x - ax
+                t = min(max((dx * abx + dy * aby) / length2, 0.0), 1.0)
+                ex, ey = dx - t * abx, dy - t * aby
+                cover = min(max(half[s] - np.sqrt(ex * ex + ey * ey), 0.0), 1.0) * value
+                if cover > ink[y, x]:
+                    ink[y, x] = cover
 
 
 def _fixed(points: npt.NDArray[np.float64]) -> npt.NDArray[np.int32]:
