@@ -74,7 +74,7 @@ def _person_in_crop(person: Person, to_crop: Affine, side: int) -> npt.NDArray[n
 def _copy_back(out: FrameBGR, composite: FrameBGR, mask: Mask, to_frame: Affine) -> None:
     """Copy `composite` (already feathered into the background) into `out` wherever `mask`
     is not zero, touching only the part of the frame the mask covers."""
-    shown = cv2.compare(mask, 0.004, cv2.CMP_GT)
+    shown = (mask > 0.004).astype(np.uint8)
     bx, by, bw, bh = cv2.boundingRect(shown)
     if bw == 0 or bh == 0:
         return
@@ -87,16 +87,10 @@ def _copy_back(out: FrameBGR, composite: FrameBGR, mask: Mask, to_frame: Affine)
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
     if x1 <= x0 or y1 <= y0:
         return
-    # colour and coverage resampled together (four channels resample faster than three
-    # plus one), from a copy one pixel larger: its colour repeats the edge, its coverage is
-    # zero there, so nothing beyond the crop is copied
-    padded = cv2.copyMakeBorder(cv2.merge([composite, shown]), 1, 1, 1, 1,
-                                cv2.BORDER_REPLICATE)
-    padded[[0, -1], :, 3] = 0
-    padded[:, [0, -1], 3] = 0
-    shifted = to_frame.copy()   # padded crop → frame box
-    shifted[:, 2] -= np.array([x0, y0]) + to_frame[:, :2] @ (1.0, 1.0)
-    face = cv2.warpAffine(padded, shifted, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
+    shifted = to_frame.copy()
+    shifted[:, 2] -= (x0, y0)
+    size = (x1 - x0, y1 - y0)
+    face = cv2.warpAffine(composite, shifted, size, flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
-    inside = cv2.compare(cv2.extractChannel(face, 3), 127, cv2.CMP_GT)
-    cv2.copyTo(cv2.cvtColor(face, cv2.COLOR_BGRA2BGR), inside, out[y0:y1, x0:x1])
+    inside = cv2.warpAffine(shown, shifted, size, flags=cv2.INTER_NEAREST)
+    cv2.copyTo(face, inside, out[y0:y1, x0:x1])
