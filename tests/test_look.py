@@ -168,6 +168,41 @@ def test_held_eyes_smooth_landmark_noise_and_follow_a_glance(aligned):
     assert np.array_equal(out[other], glance[other])   # only the eye points are held
 
 
+def test_held_eyes_stay_put_while_the_cameras_eye_holds_still(aligned):
+    # a drawn eye is high contrast: tracker drift the camera does not show must not move it,
+    # while a lid the camera sees close comes through
+    crop, _ = aligned
+    marks = crop.landmarks.astype(np.float32)
+    width = float(np.linalg.norm(marks[33, :2] - marks[133, :2]))
+    colour = np.array([0.2, 0.3, 0.4], np.float32)
+    rng = np.random.default_rng(2)
+    noise = [rng.normal(0, 0.025 * width, (len(marks), 2)).astype(np.float32)
+             for _ in range(30)]
+
+    def drift(image):
+        steady = SteadyEyes()
+        held = []
+        for i, n in enumerate(noise):
+            noisy = marks.copy()
+            noisy[:, :2] += n
+            out, _ = steady.steady(4, noisy, colour, i, image)
+            held.append(out[EYE_POINTS, :2])
+        return float(np.abs(np.diff(np.stack(held[5:]), axis=0)).mean()), steady
+
+    blind, _ = drift(None)
+    seen, steady = drift(crop.image)
+    assert seen < 0.4 * blind
+    lids = list(regions.RIGHT_EYE_LOOP[1:8])   # the upper lid, corners excluded
+    closing = marks.copy()
+    closing[lids, 1] += 0.12 * width
+    shut = crop.image.copy()
+    box = marks[list(regions.RIGHT_EYE_LOOP), :2]
+    (x0, y0), (x1, y1) = box.min(axis=0).astype(int), box.max(axis=0).astype(int)
+    shut[y0:y1 + 1, x0:x1 + 1] = (shut[y0:y1 + 1, x0:x1 + 1] * 0.6).astype(np.uint8)
+    out, _ = steady.steady(4, closing, colour, 30, shut)
+    assert np.abs(out[lids, 1] - closing[lids, 1]).max() < 0.03 * width   # the small hold
+
+
 def test_eye_motion_is_per_source_frame_when_frames_were_dropped(aligned):
     # a loaded machine paints one frame in several: the drawn eyes' blur is the camera's,
     # one frame's movement, not the whole way since the last painted frame

@@ -232,7 +232,7 @@ class StylizeEffect:
             in_frame = _affine(moved, to_frame)
             held, colour = self._eyes.steady(face.face_id, in_frame,
                                              iris_colour(crop, moved) if reading else None,
-                                             frame.index)
+                                             frame.index, source)
             motion = self._eyes.motion(face.face_id)
             if reading and first:   # one camera: its largest face tells its shutter
                 self._shutter.observe(source, face.landmarks, motion, frame.index)

@@ -40,6 +40,10 @@ EYE_POINTS = np.array(sorted({i for loop, centre, corners in EYES
 HOLD = 0.03      # eye widths a drawn lid point may trail the tracked one, to hide jitter
 IRIS_HOLD = 0.07  # the same for the iris centre, the noisiest point the eyes are drawn from
 CREEP = 0.15     # share of a gap within the hold closed per frame, so a still eye settles
+STILL_HOLD = 0.04  # the lid points' hold where the camera's eye did not change
+STILL_IRIS_HOLD = 0.15  # the iris centre's
+EYE_CHANGE = (0.8, 3.0)   # grey levels of blurred change in the camera's eye box from which
+#                           the eye counts as moving … as moving for certain (a blink, a glance)
 COLOUR_KEEP = 0.9  # share of the previous frame's iris colour kept (the sample is noisy)
 UNDER_EYE = ((230, 229, 231, 228), (450, 449, 451, 448))   # just under each lower lid
 CHEEK = (205, 425, 207, 427)                                # mid-cheek, below any lens
@@ -154,7 +158,10 @@ class SteadyEyes:
 
     A point trails the tracked one by at most its hold (a share of the eye's width) and creeps
     toward it within that: landmark noise on a still eye is smoothed away, while a blink, a
-    glance or a head turn comes through in the same frame, at most the hold behind.
+    glance or a head turn comes through in the same frame, at most the hold behind. The camera
+    says which is which: where its image of an eye did not change, the tracker's movement is
+    noise, so the hold is wider and nothing creeps (a drawn eye is high contrast, so a
+    fraction of a pixel's drift shows as much change as a real glance).
     """
 
     def __init__(self) -> None:
@@ -164,9 +171,14 @@ class SteadyEyes:
         self._frames: dict[int, int] = {}
         self._raw: dict[int, tuple[Points, int]] = {}
         self._motion: dict[int, npt.NDArray[np.float64]] = {}
+        self._patches: dict[int, list[tuple[Float, tuple[int, int]] | None]] = {}
         centres = {centre for _, centre, _ in EYES}
         self._hold = np.array([[IRIS_HOLD if i in centres else HOLD] for i in EYE_POINTS],
                               np.float32)
+        self._still_hold = np.array([[STILL_IRIS_HOLD if i in centres else STILL_HOLD]
+                                     for i in EYE_POINTS], np.float32)
+        self._which = np.array([0 if i in (*EYES[0][0], EYES[0][1], *EYES[0][2]) else 1
+                                for i in EYE_POINTS])
 
     def due(self, face_id: int) -> bool:
         """Whether this frame reads the eyes' visibility and iris colour: both change slowly
@@ -177,10 +189,12 @@ class SteadyEyes:
         return count % SAMPLE_EVERY == 0 or face_id not in self._last
 
     def steady(self, face_id: int, landmarks: Points, colour: npt.NDArray[np.float32] | None,
-               index: int) -> tuple[Points, npt.NDArray[np.float32]]:
+               index: int, image: FrameBGR | None = None
+               ) -> tuple[Points, npt.NDArray[np.float32]]:
         """`landmarks` (frame pixels) with the eye points held, and the iris colour smoothed
         (`colour` None: no new reading this frame); `index` is the frame's place in the
-        source's stream, so frames dropped in between are not taken for faster motion."""
+        source's stream, so frames dropped in between are not taken for faster motion;
+        `image` the camera's frame (None: every movement is taken as real)."""
         points = landmarks[EYE_POINTS, :2].astype(np.float32)
         # the head's motion, from the eye corners: a glance moves the iris, not the eye
         corners = landmarks[CORNERS, :2].astype(np.float32)
@@ -200,13 +214,51 @@ class SteadyEyes:
             width = float(np.linalg.norm(landmarks[33, :2] - landmarks[133, :2]))
             delta = points - last[0]
             gap = np.linalg.norm(delta, axis=1, keepdims=True)
-            hold = self._hold * width
-            step = np.maximum(gap - hold, 0.0) + CREEP * np.minimum(gap, hold)
+            moving = (self._moving(face_id, image, landmarks, width)[self._which]
+                      if image is not None else np.ones((len(EYE_POINTS), 1), np.float32))
+            hold = (self._hold * moving + self._still_hold * (1.0 - moving)) * width
+            step = np.maximum(gap - hold, 0.0) + CREEP * moving * np.minimum(gap, hold)
             points = last[0] + delta * (step / np.maximum(gap, 1e-6))
         self._last[face_id] = (points, colour)
         held = landmarks.copy()
         held[EYE_POINTS, :2] = points
         return held, colour
+
+    def _moving(self, face_id: int, image: FrameBGR, landmarks: Points,
+                width: float) -> Float:
+        """How much each eye moved in the camera's image since the last frame: 0 still, 1 a
+        blink or glance; the box is cut with a margin, so the next frame's box
+        lies inside it while the head moves less than the margin."""
+        last = self._patches.get(face_id) or [None, None]
+        now: list[tuple[Float, tuple[int, int]] | None] = []
+        moving = np.ones(len(EYES), np.float32)
+        for e, (loop, _, _) in enumerate(EYES):
+            pts = landmarks[list(loop), :2]
+            x0, y0 = (int(v) for v in pts.min(axis=0) - 0.25 * width)
+            x1, y1 = (int(v) + 1 for v in pts.max(axis=0) + 0.25 * width)
+            m = int(0.35 * width) + 2
+            bx0, by0 = max(x0 - m, 0), max(y0 - m, 0)
+            bx1, by1 = min(x1 + m, image.shape[1]), min(y1 + m, image.shape[0])
+            if bx1 - bx0 < 8 or by1 - by0 < 8:
+                now.append(None)
+                continue
+            grey = cv2.GaussianBlur(cv2.cvtColor(image[by0:by1, bx0:bx1], cv2.COLOR_BGR2GRAY)
+                                    .astype(np.float32), (0, 0), 1.5)
+            now.append((grey, (bx0, by0)))
+            before = last[e]
+            if before is None:
+                continue
+            patch, (px, py) = before
+            ax0, ay0 = max(x0, bx0, px), max(y0, by0, py)
+            ax1 = min(x1, bx1, px + patch.shape[1])
+            ay1 = min(y1, by1, py + patch.shape[0])
+            if ax1 - ax0 < 4 or ay1 - ay0 < 4:
+                continue
+            change = np.abs(grey[ay0 - by0:ay1 - by0, ax0 - bx0:ax1 - bx0]
+                            - patch[ay0 - py:ay1 - py, ax0 - px:ax1 - px]).mean()
+            moving[e] = _ramp(float(change), *EYE_CHANGE)
+        self._patches[face_id] = now
+        return moving[:, None]
 
     def motion(self, face_id: int) -> npt.NDArray[np.float64]:
         """How far the eyes move in one of the source's frames (frame pixels, x and y), from
@@ -229,7 +281,8 @@ class SteadyEyes:
         """Drop faces no longer in view."""
         for face_id in set(self._last) - keep_ids:
             del self._last[face_id]
-        for table in (self._shown, self._target, self._frames, self._raw, self._motion):
+        for table in (self._shown, self._target, self._frames, self._raw, self._motion,
+                      self._patches):
             for face_id in set(table) - keep_ids:
                 del table[face_id]
 
