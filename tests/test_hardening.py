@@ -347,3 +347,19 @@ def test_a_switched_to_presets_tracking_table_is_said_to_be_left_unapplied(tmp_p
         stream.stop()
     assert "error" not in box, box.get("error")
     assert any("[tracking] table is not applied" in r.getMessage() for r in caplog.records)
+
+
+def test_ctrl_c_asks_for_a_clean_stop_and_a_second_one_leaves_at_once():
+    from livecam.app import _interrupt
+
+    class Loop:
+        stopping = False
+
+        def stop(self) -> None:
+            self.stopping = True
+
+    loop = Loop()
+    _interrupt(loop)   # type: ignore[arg-type]
+    assert loop.stopping
+    with pytest.raises(KeyboardInterrupt):
+        _interrupt(loop)   # type: ignore[arg-type]
