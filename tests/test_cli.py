@@ -91,10 +91,13 @@ def test_interrupted_run_finalises_a_playable_recording(tmp_path, signal_name):
 
     out = tmp_path / "rec.mp4"
     err = open(tmp_path / "err.txt", "wb")  # noqa: SIM115 - the child process writes it
+    # Ctrl-C as a terminal gives it, whatever this suite was started from (a background job
+    # without job control starts with SIGINT ignored, and a child inherits that)
     proc = subprocess.Popen([sys.executable, "-m", "livecam", "run", "--source", "demo",
                              "--size", "320x180", "--preset", "passthrough", "--sink",
                              f"file:{out}"], stdout=subprocess.DEVNULL,
-                            stderr=err)
+                            stderr=err,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not (out.exists() and out.stat().st_size > 20_000):
         assert proc.poll() is None, (tmp_path / "err.txt").read_text()
