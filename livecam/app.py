@@ -117,9 +117,8 @@ def _stop_on_signals(pipeline: Pipeline) -> Iterator[None]:
     # a clean stop (recordings finalised) on kill, and on closing the terminal (SIGHUP)
     kinds = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
     previous = {kind: signal.signal(kind, lambda *_: pipeline.stop()) for kind in kinds}
-    # Ctrl-C asks for the same stop rather than raising: a KeyboardInterrupt that lands in a
-    # finaliser run on the main thread is swallowed, and the run went on; a second Ctrl-C
-    # raises as usual. Left alone where it is ignored (nohup, a service).
+    # Ctrl-C asks for the same stop, so the loop winds down one way whatever stopped it; a
+    # second Ctrl-C raises as usual. Left alone where it is ignored (nohup, a service).
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         previous[signal.SIGINT] = signal.signal(signal.SIGINT, lambda *_: _interrupt(pipeline))
     try:
