@@ -294,31 +294,3 @@ def test_next_face_from_another_thread_never_changes_a_frame_being_made():
     control.close()
     assert len(outcomes) > 20 and all(o.ok for o in outcomes)
     assert mixed == []
-
-
-def test_whole_frame_work_starts_beside_tracking_once_frames_are_kept_up_with():
-    from livecam.loop.pipeline import KEPT_UP_FRAMES   # noqa: PLC0415
-
-    class Preparing(Passthrough):
-        def __init__(self) -> None:
-            super().__init__()
-            self.prepared: list[tuple[int, str]] = []
-            self.applied: list[int] = []
-
-        def prepare(self, frame):
-            self.prepared.append((frame.index, threading.current_thread().name))
-
-        def apply(self, frame, faces):
-            self.applied.append(frame.index)
-            return frame.image
-
-    frames = KEPT_UP_FRAMES + 10
-    effect = Preparing()
-    Pipeline(ScriptedSource(frames=frames, lost_from=-1, lost_reads=0), NoFaces(), effect,
-             [ListSink()], LoopSettings(live=False)).run()
-    assert effect.applied == list(range(frames))
-    indices = [i for i, _ in effect.prepared]
-    # not before the loop has kept up for a while, then every frame, on the tracking thread
-    assert indices and indices == list(range(indices[0], frames))
-    assert KEPT_UP_FRAMES <= indices[0] <= KEPT_UP_FRAMES + 2
-    assert {name for _, name in effect.prepared} == {"livecam-track"}

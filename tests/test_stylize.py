@@ -174,31 +174,3 @@ def test_the_face_swaps_flicker_filter_lets_a_small_real_change_through():
         held[name] = steady.apply(1, after, new)[32, 32].astype(float)
     assert np.allclose(held["swap"], 180.0, atol=1.0)      # the new face where the lid moved
     assert held["stylizer"].mean() < 170.0                 # the old one partly kept
-
-
-def test_a_background_pass_started_while_tracking_is_the_one_the_frame_uses(demo_frames):
-    settings = load_preset("fairy-tale").effect_settings
-    image, faces = demo_frames[-1]
-    frames = [Frame(img, i, i / 30) for i, (img, _) in enumerate(demo_frames)]
-    plain = StylizeEffect(settings)
-    ahead = StylizeEffect(settings)
-    passes: list[int] = []
-    run_pass = ahead._background
-    ahead._background = lambda img: (passes.append(id(img)), run_pass(img))[1]
-    try:
-        ahead.prepare(frames[0])            # tracked, then dropped by the loop: never applied
-        ahead.prepare(frames[-1])
-        out = ahead.apply(frames[-1], faces)
-        assert passes == [id(frames[0].image), id(image)]   # no second pass for the frame
-        assert not ahead._prepared           # the dropped frame's pass is let go too
-        # the same picture as painting the background after tracking (and after the
-        # dropped frame's pass, which the background's temporal filter saw)
-        plain._background(frames[0].image)
-        assert np.array_equal(out, plain.apply(frames[-1], faces))
-        ahead.apply(frames[1], faces)        # a frame never prepared: painted from scratch
-        assert passes[-1] == id(frames[1].image)
-    finally:
-        plain.close()
-        ahead.close()
-    ahead.prepare(frames[2])                 # after close (a preset switch): nothing to do
-    assert not ahead._prepared

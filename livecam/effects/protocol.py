@@ -35,16 +35,6 @@ class Adjustable(Protocol):
 
 
 @runtime_checkable
-class Preparing(Protocol):
-    """An effect with work that needs only the camera image (a whole-frame pass): the loop
-    hands it each frame as tracking of that frame starts, so the work runs beside the
-    tracker instead of after it. Called on the tracking thread; `apply` may still come
-    without it (and for a frame that was never prepared)."""
-
-    def prepare(self, frame: Frame) -> None: ...
-
-
-@runtime_checkable
 class FaceCycling(Protocol):
     """An effect that wears enrolled faces and can move to the next one. Called on the
     processing thread, between `apply` calls (a command of the running stream)."""

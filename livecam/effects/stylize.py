@@ -10,8 +10,7 @@ shows. Both passes use one network, so colours agree by construction.
 from __future__ import annotations
 
 import logging
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from collections.abc import Sequence
@@ -44,10 +43,6 @@ log = logging.getLogger("livecam.stylize")
 
 FINISH_SCALE = 2   # a face is finished at up to twice the network's side
 PLAN_SIDE = 96     # the reshaping warp is smooth: planned at this side, applied at any
-PREPARED_KEPT = 2  # background passes started ahead and not yet taken (the loop drops frames)
-
-# the painted frame, the small painting it was scaled up from, the person map
-Background = tuple[FrameBGR, FrameBGR | None, Person | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +124,6 @@ class StylizeEffect:
         self.background_width = settings.background_width
         self._reshaper = FaceReshaper(settings.shape)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-background")
-        self._prepared: dict[int, Future[Background]] = {}   # frame index → its pass
-        self._prepared_lock = threading.Lock()
         self._segmenter = PersonSegmenter() if settings.hair_edge else None
         self._frame_size: tuple[int, int] | None = None   # (h, w) of the last frame painted
         self.model.warm_up(self.resolution)
@@ -163,27 +156,7 @@ class StylizeEffect:
                 self.model.warm_up(self.background_width,
                                    _background_height(self.background_width, *self._frame_size))
 
-    def prepare(self, frame: Frame) -> None:
-        """Start `frame`'s background pass while it is being tracked (it needs no faces)."""
-        try:
-            future = self._pool.submit(self._background, frame.image)
-        except RuntimeError:   # closed: a preset switch replaced this effect meanwhile
-            return
-        with self._prepared_lock:
-            self._prepared[frame.index] = future
-            while len(self._prepared) > PREPARED_KEPT:
-                del self._prepared[min(self._prepared)]
-
-    def _background_of(self, frame: Frame) -> Future[Background]:
-        """The frame's background pass: the prepared one, or one started now."""
-        with self._prepared_lock:
-            future = self._prepared.pop(frame.index, None)
-            for index in [i for i in self._prepared if i < frame.index]:
-                del self._prepared[index]   # frames the loop dropped after tracking
-        return future if future is not None else self._pool.submit(self._background,
-                                                                    frame.image)
-
-    def _background(self, image: FrameBGR) -> Background:
+    def _background(self, image: FrameBGR) -> tuple[FrameBGR, FrameBGR | None, Person | None]:
         if self._segmenter is None and not self.background_width:
             return image.copy(), None, None
         # one area-averaging pass over the frame serves the segmenter and the painting
@@ -278,7 +251,7 @@ class StylizeEffect:
 
     def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
         # the background pass runs on the second core while the faces are painted here
-        background = self._background_of(frame)
+        background = self._pool.submit(self._background, frame.image)
         largest = sorted(faces, key=lambda f: -f.size_px)[: self.settings.max_faces]
         painted = [self._paint_face(frame, face, i == 0) for i, face in enumerate(largest)]
         self._flicker.forget({face.face_id for face in largest})
@@ -297,8 +270,6 @@ class StylizeEffect:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
-        with self._prepared_lock:
-            self._prepared.clear()
         if self._server is not None:
             self._server.close()
         if self._segmenter is not None:

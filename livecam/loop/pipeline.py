@@ -26,7 +26,7 @@ import cv2
 
 from livecam.adapt.controller import ResolutionController
 from livecam.clock import Clock, MonotonicClock
-from livecam.effects.protocol import Adjustable, Effect, Preparing, RemoteReporting
+from livecam.effects.protocol import Adjustable, Effect, RemoteReporting
 from livecam.errors import LivecamError, SinkError, SourceError, SourceLost
 from livecam.frame import Face, Frame, FrameBGR
 from livecam.loop.feeds import SinkFeed, SinkStats
@@ -40,7 +40,6 @@ from livecam.tracking.protocol import Tracker
 log = logging.getLogger("livecam.loop")
 T = TypeVar("T")
 SMOOTHING = 0.2     # weight of the newest frame in the stage times' moving averages
-KEPT_UP_FRAMES = 30  # frames in a row without a drop before work is started ahead of its frame
 COMMANDS_MAX = 64   # changes waiting for the next frame; more means frames stopped coming
 OPEN_WAIT_S = 10.0  # how long the first frame waits for the outputs to open
 FINISH_WAIT_S = 30.0  # how long the end of a run waits for a recording to write what it holds
@@ -131,7 +130,6 @@ class Pipeline:
         self._painting_since: float | None = None   # when the effect began the frame it paints
         self._track_ms = 0.0
         self._effect_ms = 0.0
-        self._kept_up = 0   # frames processed since the last one dropped
 
     # control -----------------------------------------------------------------------------
     def stop(self) -> None:
@@ -314,7 +312,6 @@ class Pipeline:
             start_s = self.clock.now_s()
             rec.stages_ms["queue"] = (start_s - rec.capture_s) * 1000.0
             if self.privacy is None:   # nothing of a private frame is looked at
-                self._prepare(work.frame)
                 try:
                     work.faces = self.tracker.track(work.frame)
                 except Exception as exc:  # noqa: BLE001 - whatever it is, the stream goes on
@@ -326,19 +323,6 @@ class Pipeline:
             if not self._tracked_slot.put(work):
                 break
         self._tracked_slot.close()
-
-    def _prepare(self, frame: Frame) -> None:
-        """Let the effect start the part of its work that needs no faces, beside tracking:
-        only while frames are kept up with. A machine dropping frames has no core to spare,
-        and work started early only slows the frame being finished."""
-        effect = self.effect
-        if (not self.effect_on or self._kept_up < KEPT_UP_FRAMES
-                or not isinstance(effect, Preparing)):
-            return
-        try:
-            effect.prepare(frame)
-        except Exception as exc:  # noqa: BLE001 - apply() does the work itself then
-            log.debug("%s could not prepare frame %d: %s", effect.name, frame.index, exc)
 
     def _wait_for_the_effect(self) -> None:
         """While the effect paints a frame, hold the next frame's tracking back until it will
@@ -362,7 +346,6 @@ class Pipeline:
             rec.stages_ms["queue"] += (start_s - work.processed_s) * 1000.0   # waited for us
             dropped = self._capture_slot.dropped + self._tracked_slot.dropped
             rec.dropped_before, dropped_seen = dropped - dropped_seen, dropped
-            self._kept_up = 0 if rec.dropped_before else self._kept_up + 1
             self._apply_commands()
             rec.preset = self.preset_name
             privacy = self.privacy
