@@ -14,7 +14,11 @@ output, and from the two:
 Faces: 200 held-out aligned crops (identities never trained on), each scaled ×2 to 512 px so
 the face covers about 300 px, as in a 720p webcam frame; and the shared test photos at their
 own resolution. On video (four shared clips, up to 300 frames each: d9 has strong expressions
-and blinks, d10 and d0 sideways looks): flicker (face-box change over the input's); the
+and blinks, d10 and d0 sideways looks): flicker (face-box change over the input's); edge
+contrast (the face box's gradient energy, output over input: a crisper, higher-contrast look
+moving as the camera's face does changes more from frame to frame in proportion, flicker
+or not) and flicker over it (1: the output's edges move as the camera's do; above: change
+no motion explains); the
 eye-sharpness ratio on the fastest-moving tenth of frames against the stillest tenth (smear);
 and how eye opening, mouth opening and each iris's position in its eye on the output follow
 the input (Pearson r, with the input's and the output's ranges).
@@ -173,7 +177,7 @@ def measure_video(clip: Path, preset: str, reader: Any, frames: int = 300) -> di
     tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
     effect = StylizeEffect(load_preset(preset).effect_settings)
     prev_in = prev_out = prev_lm = None
-    d_in, d_out, motion, sharp, out_sharp = [], [], [], [], []
+    d_in, d_out, motion, sharp, out_sharp, edges = [], [], [], [], [], []
     follow: dict[str, list[tuple[float, float]]] = {"eye": [], "mouth": [], "iris": []}
     for i in range(frames):
         image = source.read()
@@ -191,6 +195,7 @@ def measure_video(clip: Path, preset: str, reader: Any, frames: int = 300) -> di
             box = (max(x0, 0), max(y0, 0), x1, y1)
             d_in.append(frame_change(image, prev_in, box))
             d_out.append(frame_change(out, prev_out, box))
+            edges.append(edge_energy(out, box) / max(edge_energy(image, box), 1e-6))
             got = reader.read(out)
             raw = reader.read(image)
             if got is not None and raw is not None:
@@ -205,7 +210,10 @@ def measure_video(clip: Path, preset: str, reader: Any, frames: int = 300) -> di
         prev_in, prev_out, prev_lm = image, out, lm
     tracker.close()
     effect.close()
-    result: dict[str, Any] = {"flicker": float(np.mean(d_out) / max(np.mean(d_in), 1e-6))}
+    flicker = float(np.mean(d_out) / max(np.mean(d_in), 1e-6))
+    edge = float(np.mean(edges))
+    result: dict[str, Any] = {"flicker": flicker, "edge_contrast": edge,
+                              "flicker_per_edge_contrast": flicker / max(edge, 1e-6)}
     if len(motion) >= 20:
         order = np.argsort(motion)
         tenth = max(2, len(order) // 10)
@@ -225,6 +233,16 @@ def measure_video(clip: Path, preset: str, reader: Any, frames: int = 300) -> di
             result[f"{name}_input_range"] = float(np.ptp(a[:, 0]))
             result[f"{name}_output_range"] = float(np.ptp(a[:, 1]))
     return result
+
+
+def edge_energy(image: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    """Mean gradient magnitude of the grey image in `box` (lightly blurred: camera noise is
+    not an edge)."""
+    x0, y0, x1, y1 = box
+    grey = cv2.GaussianBlur(cv2.cvtColor(image[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
+                            .astype(np.float32), (0, 0), 1.0)
+    return float(np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0),
+                          cv2.Sobel(grey, cv2.CV_32F, 0, 1)).mean())
 
 
 def contact_sheet(images: list[np.ndarray], marks: list[np.ndarray],
