@@ -19,7 +19,8 @@ contrast (the face box's gradient energy, output over input: a crisper, higher-c
 moving as the camera's face does changes more from frame to frame in proportion, flicker
 or not) and flicker over it (1: the output's edges move as the camera's do; above: change
 no motion explains); the
-eye-sharpness ratio on the fastest-moving tenth of frames against the stillest tenth (smear);
+eye-sharpness ratio on the fastest-moving tenth of frames against the stillest tenth (smear;
+also with blink frames set aside, as the fastest tenth of a still head is its blinks);
 and how eye opening, mouth opening and each iris's position in its eye on the output follow
 the input (Pearson r, with the input's and the output's ranges).
 
@@ -51,6 +52,7 @@ DATA = Path(os.environ.get("LIVECAM_DATA", ROOT.parent / "shared" / "data"))
 CLIPS = ("liveportrait_d9.mp4", "liveportrait_d10.mp4", "sadtalker_WDA_KatieHill_000.mp4",
          "liveportrait_d0.mp4")
 PRESETS = ("fairy-tale", "anime")
+BLINK_OPENING = 0.6   # eye opening under this share of the clip's median: a blink frame
 
 
 def render(images: list[np.ndarray], marks: list[np.ndarray], preset: str) -> list[np.ndarray]:
@@ -225,6 +227,16 @@ def measure_video(clip: Path, preset: str, reader: Any, frames: int = 300) -> di
         o = np.array(out_sharp)
         result["output_sharpness_fast_over_still"] = float(
             np.median(o[order[-tenth:]]) / max(np.median(o[order[:tenth]]), 1e-6))
+        # a blink moves the lid points fast: on a clip whose head hardly moves the fastest
+        # tenth is its blinks, and the ratio then compares closed eyes with open ones
+        opening = np.array([a for a, _ in follow["eye"]])
+        blinking = opening < BLINK_OPENING * np.median(opening)
+        result["blink_frames_in_fastest_tenth"] = int(blinking[order[-tenth:]].sum())
+        open_order = [i for i in order if not blinking[i]]
+        if len(open_order) >= 20:
+            k = max(2, len(open_order) // 10)
+            result["smear_eyes_open"] = float(np.median(s[open_order[-k:]])
+                                              / max(np.median(s[open_order[:k]]), 1e-6))
         for name, pairs in follow.items():
             a = np.array(pairs)
             spread = a.std(axis=0)
