@@ -143,6 +143,41 @@ def test_drawn_eyes_follow_the_iris_and_close_with_the_lids(aligned):
     assert drawn_box.mean() <= box.mean() + 2   # a dark lash line, never a white eye
 
 
+def test_a_blink_closes_both_drawn_eyes_and_a_wink_only_one(aligned):
+    crop, _ = aligned
+    settings = EyeSettings(draw=True)
+
+    def squeezed(landmarks, loop, gap_share):
+        """The eye's lids pulled towards their middle until the gap is this share of it."""
+        out = landmarks.copy()
+        pts = list(loop)
+        mid = out[pts, 1].mean()
+        out[pts, 1] = mid + (out[pts, 1] - mid) * gap_share
+        return out
+
+    green = np.array([0.1, 0.8, 0.1], np.float32)   # an iris colour the photo has nowhere
+
+    def iris_in(landmarks, loop):
+        """Pixels of the drawn iris in the eye's box (none: the eye is drawn closed)."""
+        image = draw_eyes(crop.image, landmarks, settings, green)
+        pts = landmarks[list(loop), :2]
+        x0, y0 = pts.min(0).astype(int) - 2
+        x1, y1 = pts.max(0).astype(int) + 3
+        b, g, r = np.moveaxis(image[y0:y1, x0:x1].astype(int), 2, 0)
+        return int(((g > b + 40) & (g > r + 40)).sum())
+
+    right, left = regions.RIGHT_EYE_LOOP, regions.LEFT_EYE_LOOP
+    left_slit = squeezed(crop.landmarks, left, 0.45)   # the tracker's "closed" left eye
+    blink = squeezed(left_slit, right, 0.1)
+    wink = squeezed(crop.landmarks, right, 0.1)
+    # the left eye alone, that narrow, is drawn open ...
+    assert iris_in(left_slit, left) > 0
+    # ... but beside a closed right eye it is a blink: both drawn closed
+    assert iris_in(blink, right) == 0 and iris_in(blink, left) == 0
+    # a wink: the other eye, wide open, stays open
+    assert iris_in(wink, right) == 0 and iris_in(wink, left) > 0
+
+
 def test_held_eyes_smooth_landmark_noise_and_follow_a_glance(aligned):
     crop, _ = aligned
     marks = crop.landmarks.astype(np.float32)

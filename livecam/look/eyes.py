@@ -32,6 +32,8 @@ from livecam.tracking import mesh_regions as regions
 
 Float = npt.NDArray[np.float32]
 CLOSED = 0.12    # lid gap over eye width below which the eye is drawn closed
+BLINKING = 0.2   # ... and the other eye too, when its gap is under this (blinks are
+                 # bilateral; the tracker often leaves one closed eye a slit open)
 EYES = ((regions.RIGHT_EYE_LOOP, regions.RIGHT_IRIS_CENTER, (33, 133)),
         (regions.LEFT_EYE_LOOP, regions.LEFT_IRIS_CENTER, (263, 362)))
 CORNERS = [i for _, _, pair in EYES for i in pair]
@@ -397,14 +399,26 @@ def draw_eyes(image: FrameBGR, landmarks: Points, settings: EyeSettings,
         if travel < JUMP * width:
             kernel = streak_kernel(motion * exposure * min(1.0, MAX_STREAK * width /
                                                            max(travel * exposure, 1e-6)))
-    for loop, centre, corners in EYES:
-        _draw_eye(out, landmarks, loop, centre, corners, settings, iris_bgr, kernel)
+    openness = [_openness(landmarks, loop, corners) for loop, _, corners in EYES]
+    blink = min(openness) < CLOSED and max(openness) < BLINKING   # a wink keeps one open
+    for (loop, centre, corners), opened in zip(EYES, openness):
+        _draw_eye(out, landmarks, loop, centre, corners, settings, iris_bgr, kernel,
+                  opened > CLOSED and not blink)
     return out
+
+
+def _openness(landmarks: Points, loop: tuple[int, ...], corners: tuple[int, int]) -> float:
+    """The widest lid gap over the eye's width (corner to corner)."""
+    lids = landmarks[list(loop), :2].astype(np.float64)
+    width = float(np.linalg.norm(landmarks[corners[0], :2] - landmarks[corners[1], :2]))
+    upper, lower = lids[:9], np.concatenate([lids[8:], lids[:1]])
+    gap = float(np.max(np.linalg.norm(upper[:, None] - lower[None], axis=2).min(1)))
+    return gap / max(width, 1e-6)
 
 
 def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: int,
               corners: tuple[int, int], s: EyeSettings, iris_bgr: npt.NDArray[np.float32],
-              kernel: Float | None = None) -> None:
+              kernel: Float | None, open_eye: bool) -> None:
     lids = landmarks[list(loop), :2].astype(np.float64)
     outer, inner = landmarks[corners[0], :2].astype(np.float64), \
         landmarks[corners[1], :2].astype(np.float64)
@@ -412,7 +426,7 @@ def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: i
     if width < 4:
         return
     upper, lower = lids[:9], lids[8:].tolist() + [lids[0].tolist()]
-    gap = float(np.max(np.linalg.norm(upper[:, None] - np.asarray(lower)[None], axis=2).min(1)))
+    gap = _openness(landmarks, loop, corners) * width
     lash_px = max(s.lash * width, 1.0)
     pad = int(lash_px + s.wing * width + 4) + (kernel.shape[0] // 2 if kernel is not None else 0)
     x0 = max(int(lids[:, 0].min()) - pad, 0)
@@ -424,7 +438,6 @@ def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: i
     off = np.array([x0, y0], np.float64)
     under = out[y0:y1, x0:x1].astype(np.float32) * (1.0 / 255.0)
     shape = under.shape[:2]
-    open_eye = gap / width > CLOSED
     # what is drawn is a few flat colours, each with a weight per pixel: the weights are
     # worked out alone and the colours mixed in once (COLOURS' rows, in this order)
     weights = np.zeros((len(COLOURS), *shape), np.float32)
