@@ -403,7 +403,7 @@ def draw_eyes(image: FrameBGR, landmarks: Points, settings: EyeSettings,
     blink = min(openness) < CLOSED and max(openness) < BLINKING   # a wink keeps one open
     for (loop, centre, corners), opened in zip(EYES, openness):
         _draw_eye(out, landmarks, loop, centre, corners, settings, iris_bgr, kernel,
-                  opened > CLOSED and not blink)
+                  0.0 if blink else opened)
     return out
 
 
@@ -418,7 +418,7 @@ def _openness(landmarks: Points, loop: tuple[int, ...], corners: tuple[int, int]
 
 def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: int,
               corners: tuple[int, int], s: EyeSettings, iris_bgr: npt.NDArray[np.float32],
-              kernel: Float | None, open_eye: bool) -> None:
+              kernel: Float | None, openness: float) -> None:
     lids = landmarks[list(loop), :2].astype(np.float64)
     outer, inner = landmarks[corners[0], :2].astype(np.float64), \
         landmarks[corners[1], :2].astype(np.float64)
@@ -426,7 +426,7 @@ def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: i
     if width < 4:
         return
     upper, lower = lids[:9], lids[8:].tolist() + [lids[0].tolist()]
-    gap = _openness(landmarks, loop, corners) * width
+    gap = openness * width
     lash_px = max(s.lash * width, 1.0)
     pad = int(lash_px + s.wing * width + 4) + (kernel.shape[0] // 2 if kernel is not None else 0)
     x0 = max(int(lids[:, 0].min()) - pad, 0)
@@ -438,6 +438,7 @@ def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: i
     off = np.array([x0, y0], np.float64)
     under = out[y0:y1, x0:x1].astype(np.float32) * (1.0 / 255.0)
     shape = under.shape[:2]
+    open_eye = openness > CLOSED
     # what is drawn is a few flat colours, each with a weight per pixel: the weights are
     # worked out alone and the colours mixed in once (COLOURS' rows, in this order)
     weights = np.zeros((len(COLOURS), *shape), np.float32)
