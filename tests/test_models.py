@@ -75,3 +75,23 @@ def test_shipped_manifest_matches_the_files():
     for entry in entries.values():
         verify(entry, models_dir() / entry.file)
         assert (models_dir() / entry.card).is_file()
+
+
+def test_shipped_fusion_int8_weights_cannot_saturate_the_integer_kernels():
+    """On x86 CPUs without VNNI onnxruntime sums pairs of uint8 × int8 products in 16 bits:
+    full-range weights saturated them and tinted the swapped face (models/fusion-swap-S.md)."""
+    onnx = pytest.importorskip("onnx", reason="reading the weights needs onnx (in "
+                                               "livecam-train: pip install -e training)")
+    from onnx import numpy_helper
+
+    from livecam.inference.manifest import models_dir
+
+    int8 = [e for e in load_manifest(models_dir()).values()
+            if e.family == "fusion" and e.precision == "int8"]
+    assert int8, "no fusion INT8 model is shipped"
+    for entry in int8:
+        graph = onnx.load(str(models_dir() / entry.file)).graph
+        weights = [numpy_helper.to_array(i) for i in graph.initializer
+                   if i.data_type == onnx.TensorProto.INT8]
+        assert weights, entry.name
+        assert max(int(np.abs(w.astype(np.int32)).max()) for w in weights) <= 64, entry.name

@@ -269,6 +269,14 @@ def test_the_fusion_model_starts_as_the_plain_paste_and_learns_past_it(faces, tm
     graph = onnx.load(str(path)).graph
     assert sum(n.op_type == "DequantizeLinear" for n in graph.node) > 50
     assert any(i.data_type == onnx.TensorProto.INT8 for i in graph.initializer)  # int8 weights
+    from onnx import numpy_helper
+
+    from livecam_train.qat_fusion import WEIGHT_LEVEL
+
+    weights = [numpy_helper.to_array(i) for i in graph.initializer
+               if i.data_type == onnx.TensorProto.INT8]
+    # 7-bit weights: onnxruntime's 16-bit pair sums cannot saturate on CPUs without VNNI
+    assert max(int(np.abs(w.astype(np.int32)).max()) for w in weights) <= WEIGHT_LEVEL
     got = outputs(path, x[:2].numpy(), "swap")
     # onnxruntime's integer kernels compute what the simulation did, up to rounding
     assert np.median(np.abs(got - expected)) < 1 / 127.5

@@ -15,6 +15,10 @@ the input and for the input shifted by one pixel, shifted back (what shows as sh
 The INT8 file is exported from this fake-quantised graph itself (QuantizeLinear /
 DequantizeLinear with the trained ranges), so what ships is what was trained; a second
 calibration would pick other ranges and lose what the fine-tuning learned.
+
+Weights use 7 of their 8 bits: on x86 CPUs without VNNI, onnxruntime's uint8 × int8 kernels
+sum pairs of products in 16 bits (VPMADDUBSW), which saturates with full-range weights and
+shifted the face's colour by several grey levels (benchmarks/README.md, Face swap).
 """
 
 from __future__ import annotations
@@ -70,6 +74,9 @@ class _Residuals(nn.Module):
         return self.net.residuals(x)
 
 
+WEIGHT_LEVEL = 64   # int8 weights kept within ±64: no 16-bit saturation in onnxruntime's kernels
+
+
 def _qconfig_mapping(float_parts: tuple[str, ...]) -> Any:
     """onnxruntime's CPU INT8 (QDQ, uint8 activations, int8 per-channel weights); the heads and
     `float_parts` float."""
@@ -81,7 +88,8 @@ def _qconfig_mapping(float_parts: tuple[str, ...]) -> Any:
         observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8,
         qscheme=torch.per_tensor_affine)  # type: ignore[no-untyped-call]
     weight = FakeQuantize.with_args(
-        observer=MovingAveragePerChannelMinMaxObserver, quant_min=-128, quant_max=127,
+        observer=MovingAveragePerChannelMinMaxObserver, quant_min=-WEIGHT_LEVEL,
+        quant_max=WEIGHT_LEVEL - 1,
         dtype=torch.qint8, qscheme=torch.per_channel_symmetric, ch_axis=0)  # type: ignore[no-untyped-call]
     qconfig = QConfig(activation=activation, weight=weight)  # type: ignore[no-untyped-call]
     mapping = QConfigMapping().set_global(qconfig)
@@ -131,15 +139,45 @@ def load_quantised(saved: dict[str, Any], side: int = 256) -> QuantisedFusion:
     quantised = QuantisedFusion(net, torch.zeros(2, 7, side, side),
                                 tuple(saved.get("float_parts", ())))
     quantised.residuals.load_state_dict(saved["qat_state"])
+    if saved.get("weight_level") != WEIGHT_LEVEL:   # fine-tuned with full-range weights
+        _weight_ranges_from_weights(quantised)
     return quantised.freeze()
+
+
+def _weight_ranges_from_weights(quantised: QuantisedFusion) -> None:
+    """Each weight's quantisation range taken afresh from the weight itself (a constant), at
+    today's WEIGHT_LEVEL."""
+    with torch.no_grad():
+        for module in quantised.modules():
+            fake = getattr(module, "weight_fake_quant", None)
+            if fake is None:
+                continue
+            fake.activation_post_process.reset_min_max_vals()
+            fake.activation_post_process(module.weight)
+            scale, zero = fake.calculate_qparams()
+            fake.scale.resize_(scale.shape).copy_(scale)
+            fake.zero_point.resize_(zero.shape).copy_(zero)
 
 
 def export_qat_int8(quantised: QuantisedFusion, out: Path, names: tuple[str, str]) -> Path:
     """ONNX QDQ straight from the fake-quantised graph; weights stored as int8."""
+    from torch.ao.quantization import FakeQuantize  # noqa: PLC0415
+
     from livecam_train.export import export_float32  # noqa: PLC0415
 
-    raw = export_float32(quantised.freeze(), out.with_suffix(".qdq.onnx"), channels=7,
-                         names=names)   # the same export; fake quantisers become Q/DQ pairs
+    quantised.freeze()
+    # ONNX's QuantizeLinear knows only the full int8 range; the weights' scales keep them
+    # within ±WEIGHT_LEVEL all the same
+    narrow = [m.activation_post_process for m in quantised.modules()   # what forward reads
+              if isinstance(m, FakeQuantize) and m.quant_min == -WEIGHT_LEVEL]
+    for observer in narrow:
+        observer.quant_min, observer.quant_max = -128, 127
+    try:
+        raw = export_float32(quantised, out.with_suffix(".qdq.onnx"), channels=7,
+                             names=names)   # the same export; fake quantisers become Q/DQ pairs
+    finally:
+        for observer in narrow:
+            observer.quant_min, observer.quant_max = -WEIGHT_LEVEL, WEIGHT_LEVEL - 1
     model = _fold_weight_quantisation(onnx.load(str(raw)))
     onnx.checker.check_model(model)
     onnx.save(model, str(out))
@@ -274,6 +312,7 @@ class QatTask(ModelTask):
                 "qat_state": self.quantised.residuals.state_dict(),
                 "tier": self.settings.tier, "family": "fusion", "size": self.settings.run.size,
                 "qat": True, "float_parts": self.settings.float_parts,
+                "weight_level": WEIGHT_LEVEL,
                 "base_steps": int(self.saved.get("step", 0))}
 
 
