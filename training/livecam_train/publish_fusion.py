@@ -130,11 +130,12 @@ def publish_fusion(weights: Path, models: Path, cache_dir: Path
 
 
 # what the committed weights went through that a fresh run (above) does not repeat
-HISTORY = {"S": """ The published S weights had their first 8,000 steps on an earlier input
+HISTORY = {"S": """
+The published S weights had their first 8,000 steps on an earlier input
 (colour transfer only, the mouth cut out of the mask) and the last 2,500 on the dressing
-above, all under bfloat16 autocast. Their INT8 fine-tune simulated full-range int8 weights; the
-export takes each weight's range afresh within ±64 (`load_quantised`).""",
-           "M": """ The published M weights had their first 3,100 steps on an earlier input
+above, all under bfloat16 autocast.""",
+           "M": """
+The published M weights had their first 3,100 steps on an earlier input
 (colour transfer only, the mouth cut out of the mask), under bfloat16 autocast, and the last
 4,000 on the dressing above, in float32, batch 8 (`--size 256 --steps 7100 --batch 8`). Their
 INT8 fine-tune simulated full-range int8 weights; the export takes each weight's range afresh
