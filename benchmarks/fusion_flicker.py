@@ -110,7 +110,7 @@ def main() -> int:
         result: dict[str, dict[str, float]] = {name: {} for name in variants}
         for clip in CLIPS:
             frames = tracked(clip)
-            for steady in (0.0, 0.5):
+            for steady in (0.0, FaceSwapSettings().steady):   # off, and as shipped
                 for name, path in variants.items():
                     key = f"{clip.removesuffix('.mp4')}, steady {steady}"
                     result[name][key] = round(flicker(frames, path, steady), 3)
