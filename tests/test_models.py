@@ -77,8 +77,23 @@ def test_shipped_manifest_matches_the_files():
         assert (models_dir() / entry.card).is_file()
 
 
-def test_shipped_fusion_int8_weights_cannot_saturate_the_integer_kernels():
-    """On x86 CPUs without VNNI onnxruntime sums pairs of uint8 × int8 products in 16 bits:
+# published before weights were kept within 7 bits; auto runs their float32 here
+FULL_RANGE_INT8 = {"stylizer-fairy-tale-S-int8", "stylizer-fairy-tale-M-int8",
+                   "stylizer-fairy-tale-M-p50-int8"}
+
+
+def _shipped_int8() -> list[str]:
+    from livecam.inference.manifest import models_dir
+
+    return sorted(n for n, e in load_manifest(models_dir()).items() if e.precision == "int8")
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="full-range weights: its "
+                                            "publish needs the fairy-tale render cache"))
+    if n in FULL_RANGE_INT8 else n for n in _shipped_int8()])
+def test_shipped_int8_weights_cannot_saturate_the_integer_kernels(name):
+    """On x86 CPUs without VNNI onnxruntime adds pairs of uint8 × int8 products in 16 bits:
     full-range weights saturated them and tinted the swapped face (models/fusion-swap-S.md)."""
     onnx = pytest.importorskip("onnx", reason="reading the weights needs onnx (in "
                                                "livecam-train: pip install -e training)")
@@ -86,12 +101,9 @@ def test_shipped_fusion_int8_weights_cannot_saturate_the_integer_kernels():
 
     from livecam.inference.manifest import models_dir
 
-    int8 = [e for e in load_manifest(models_dir()).values()
-            if e.family == "fusion" and e.precision == "int8"]
-    assert int8, "no fusion INT8 model is shipped"
-    for entry in int8:
-        graph = onnx.load(str(models_dir() / entry.file)).graph
-        weights = [numpy_helper.to_array(i) for i in graph.initializer
-                   if i.data_type == onnx.TensorProto.INT8]
-        assert weights, entry.name
-        assert max(int(np.abs(w.astype(np.int32)).max()) for w in weights) <= 64, entry.name
+    entry = load_manifest(models_dir())[name]
+    graph = onnx.load(str(models_dir() / entry.file)).graph
+    weights = [numpy_helper.to_array(i) for i in graph.initializer
+               if i.data_type == onnx.TensorProto.INT8 and len(i.dims) == 4]
+    assert weights, f"{name} holds no int8 convolution weights"
+    assert max(int(np.abs(w.astype(np.int32)).max()) for w in weights) <= 64

@@ -100,7 +100,8 @@ def export_int8(src: Path, out: Path, calibration: npt.NDArray[Any],
     model = onnx.load(str(pre))
     quantize_static(str(pre), str(out), Reader(), quant_format=QuantFormat.QDQ,
                     activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                    per_channel=True, calibrate_method=CalibrationMethod.MinMax,
+                    per_channel=True, reduce_range=True,   # 7-bit weights: qat_fusion says why
+                    calibrate_method=CalibrationMethod.MinMax,
                     nodes_to_exclude=_float_nodes(model) + list(also_float))
     pre.unlink()
     return out

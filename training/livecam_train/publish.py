@@ -213,7 +213,9 @@ here at publishing: **{default}**.
 {rows}
 
 float16 is for GPU providers; on the CPU provider it is slower (casts around every op).
-INT8 keeps the STA sigmoid and its products, the output residual and the clamp in float.
+INT8 keeps the STA sigmoid and its products, the output residual and the clamp in float;
+its weights use 7 bits (`reduce_range`): on x86 CPUs without VNNI onnxruntime's integer
+kernels add pairs of products in 16 bits, which full-range weights saturate.
 
 **Data and licence.** {LICENCE}. The training photos are research sets (UTKFace, CelebA,
 selfie2anime); the weights may be used for research and non-commercial purposes only.
