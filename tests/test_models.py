@@ -77,24 +77,16 @@ def test_shipped_manifest_matches_the_files():
         assert (models_dir() / entry.card).is_file()
 
 
-# published before weights were kept within 7 bits; auto runs their float32 here
-FULL_RANGE_INT8 = {"stylizer-fairy-tale-S-int8", "stylizer-fairy-tale-M-int8",
-                   "stylizer-fairy-tale-M-p50-int8"}
-
-
 def _shipped_int8() -> list[str]:
     from livecam.inference.manifest import models_dir
 
     return sorted(n for n, e in load_manifest(models_dir()).items() if e.precision == "int8")
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="full-range weights: its "
-                                            "publish needs the fairy-tale render cache"))
-    if n in FULL_RANGE_INT8 else n for n in _shipped_int8()])
+@pytest.mark.parametrize("name", _shipped_int8())
 def test_shipped_int8_weights_cannot_saturate_the_integer_kernels(name):
     """On x86 CPUs without VNNI onnxruntime adds pairs of uint8 × int8 products in 16 bits:
-    full-range weights saturated them and tinted the swapped face (models/fusion-swap-S.md)."""
+    full-range weights saturated them (the swapped face came out tinted; benchmarks/README.md)."""
     onnx = pytest.importorskip("onnx", reason="reading the weights needs onnx (in "
                                                "livecam-train: pip install -e training)")
     from onnx import numpy_helper
