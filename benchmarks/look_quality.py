@@ -24,7 +24,7 @@ also with blink frames set aside, as the fastest tenth of a still head is its bl
 and how eye opening, mouth opening and each iris's position in its eye on the output follow
 the input (Pearson r, with the input's and the output's ranges).
 
-    python benchmarks/look_quality.py [--count 200] [--before e1e8fd7]
+    python benchmarks/look_quality.py [--count 200] [--before e1e8fd7] [--precision float32]
 
 `--before REV` renders the same faces with the presets and models of commit REV (a git worktree
 in benchmarks/.cache/) for the comparison columns and the contact sheet
@@ -55,7 +55,8 @@ PRESETS = ("fairy-tale", "anime")
 BLINK_OPENING = 0.6   # eye opening under this share of the clip's median: a blink frame
 
 
-def render(images: list[np.ndarray], marks: list[np.ndarray], preset: str) -> list[np.ndarray]:
+def render(images: list[np.ndarray], marks: list[np.ndarray], preset: str,
+           precision: str = "auto") -> list[np.ndarray]:
     """Each image through the preset's effect with its known mesh (only APIs that earlier
     commits share, so `--before` can run this against an older package)."""
     import dataclasses  # noqa: PLC0415
@@ -65,7 +66,8 @@ def render(images: list[np.ndarray], marks: list[np.ndarray], preset: str) -> li
     from livecam.preset import load_preset  # noqa: PLC0415
     from livecam.tracking.pose import head_pose  # noqa: PLC0415
 
-    settings = dataclasses.replace(load_preset(preset).effect_settings, steady=0.0)
+    settings = dataclasses.replace(load_preset(preset).effect_settings, steady=0.0,
+                                   precision=precision)
     effect = StylizeEffect(settings)
     outs = []
     for i, (image, lm) in enumerate(zip(images, marks)):
@@ -80,7 +82,7 @@ def render(images: list[np.ndarray], marks: list[np.ndarray], preset: str) -> li
 def _render_child(args: argparse.Namespace) -> None:
     data = np.load(args.render_child, allow_pickle=True)
     images, marks = list(data["images"]), list(data["marks"])
-    result = {p: _objects(render(images, marks, p)) for p in PRESETS}
+    result = {p: _objects(render(images, marks, p, args.precision)) for p in PRESETS}
     np.savez(args.render_child.with_suffix(".out.npz"), **result)
 
 
@@ -91,8 +93,8 @@ def _objects(arrays: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def render_before(rev: str, images: list[np.ndarray], marks: list[np.ndarray]
-                  ) -> dict[str, list[np.ndarray]]:
+def render_before(rev: str, images: list[np.ndarray], marks: list[np.ndarray],
+                  precision: str) -> dict[str, list[np.ndarray]]:
     tree = HERE / ".cache" / f"before-{rev}"
     if not tree.is_dir():
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
@@ -100,8 +102,8 @@ def render_before(rev: str, images: list[np.ndarray], marks: list[np.ndarray]
     job = HERE / ".cache" / "before-job.npz"
     np.savez(job, images=_objects(images), marks=_objects(marks))
     env = dict(os.environ, PYTHONPATH=str(tree))
-    subprocess.run([sys.executable, __file__, "--render-child", str(job)], check=True, env=env,
-                   cwd=str(tree))
+    subprocess.run([sys.executable, __file__, "--render-child", str(job), "--precision",
+                    precision], check=True, env=env, cwd=str(tree))
     out = np.load(job.with_suffix(".out.npz"), allow_pickle=True)
     return {p: list(out[p]) for p in PRESETS}
 
@@ -163,8 +165,11 @@ def measure_stills(images: list[np.ndarray], marks: list[np.ndarray],
             "called_anime": anime_share(classifier, np.stack(crops))}
 
 
-def measure_video(clip: Path, preset: str, reader: Any, frames: int = 300) -> dict[str, Any]:
+def measure_video(clip: Path, preset: str, reader: Any, frames: int = 300,
+                  precision: str = "auto") -> dict[str, Any]:
     """Flicker, smear and how blinks, gaze and the mouth follow, on one clip."""
+    import dataclasses  # noqa: PLC0415
+
     from livecam.effects.stylize import StylizeEffect  # noqa: PLC0415
     from livecam_train.evaluation.look import (eye_opening, eye_sharpness,  # noqa: PLC0415
                                          inter_ocular, iris_positions, mouth_opening)
@@ -177,7 +182,9 @@ def measure_video(clip: Path, preset: str, reader: Any, frames: int = 300) -> di
 
     source = VideoFileSource(clip, realtime=False)
     tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
-    effect = StylizeEffect(load_preset(preset).effect_settings)
+    effect = StylizeEffect(dataclasses.replace(load_preset(preset).effect_settings,
+                                               precision=precision))
+    model = effect.model_name
     prev_in = prev_out = prev_lm = None
     d_in, d_out, motion, sharp, out_sharp, edges = [], [], [], [], [], []
     follow: dict[str, list[tuple[float, float]]] = {"eye": [], "mouth": [], "iris": []}
@@ -214,7 +221,7 @@ def measure_video(clip: Path, preset: str, reader: Any, frames: int = 300) -> di
     effect.close()
     flicker = float(np.mean(d_out) / max(np.mean(d_in), 1e-6))
     edge = float(np.mean(edges))
-    result: dict[str, Any] = {"flicker": flicker, "edge_contrast": edge,
+    result: dict[str, Any] = {"model": model, "flicker": flicker, "edge_contrast": edge,
                               "flicker_per_edge_contrast": flicker / max(edge, 1e-6)}
     if len(motion) >= 20:
         order = np.argsort(motion)
@@ -272,6 +279,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--before", default=None, help="commit to compare against")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "look-quality.json")
+    parser.add_argument("--precision", default="auto",
+                        help="the stylizers' precision (auto: as `livecam run` picks it here)")
     parser.add_argument("--render-child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.render_child is not None:
@@ -295,12 +304,12 @@ def main() -> None:
     classifier, accuracy = train_classifier(anime_held, held.images[others])
     embedder = FaceEmbedder()
     results: dict[str, Any] = {"held_out_faces": n_held, "test_photos": len(images) - n_held,
-                               "classifier_accuracy": accuracy}
+                               "classifier_accuracy": accuracy, "precision": args.precision}
 
-    outputs = {p: render(images, marks, p) for p in PRESETS}
+    outputs = {p: render(images, marks, p, args.precision) for p in PRESETS}
     runs = {f"now {p}": o for p, o in outputs.items()}
     if args.before:
-        for p, o in render_before(args.before, images, marks).items():
+        for p, o in render_before(args.before, images, marks, args.precision).items():
             runs[f"{args.before} {p}"] = o
     for name, outs in runs.items():
         results[name] = {
@@ -310,8 +319,9 @@ def main() -> None:
                                           reader, embedder, classifier)}
         print(name, json.dumps(results[name]), flush=True)
     for p in PRESETS:
-        results[f"now {p}"]["video"] = {clip: measure_video(DATA / "videos" / clip, p, reader)
-                                        for clip in CLIPS}
+        results[f"now {p}"]["video"] = {
+            clip: measure_video(DATA / "videos" / clip, p, reader, precision=args.precision)
+            for clip in CLIPS}
         print(p, json.dumps(results[f"now {p}"]["video"]), flush=True)
 
     pick = list(range(0, n_held, max(1, n_held // 6)))[:6] + list(range(n_held, len(images)))[:4]

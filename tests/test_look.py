@@ -176,6 +176,29 @@ def test_a_blink_closes_both_drawn_eyes_and_a_wink_only_one(aligned):
     assert iris_in(blink, right) == 0 and iris_in(blink, left) == 0
     # a wink: the other eye, wide open, stays open
     assert iris_in(wink, right) == 0 and iris_in(wink, left) > 0
+    # a look that opens the eyes wider still closes them on a blink: the camera's mesh decides
+    image = draw_eyes(crop.image, crop.landmarks, settings, green, camera=blink)
+    b, g, r = np.moveaxis(image.astype(int), 2, 0)
+    assert not ((g > b + 40) & (g > r + 40)).any()
+
+
+def test_a_closed_drawn_eye_has_lashes_below_its_lid(aligned):
+    crop, _ = aligned
+    closed = crop.landmarks.copy()
+    pts = list(regions.RIGHT_EYE_LOOP)
+    closed[pts, 1] = closed[pts, 1].mean()
+    width = float(np.linalg.norm(closed[33, :2] - closed[133, :2]))
+    y = int(closed[pts, 1].mean())
+    x0, x1 = sorted((int(closed[33, 0]), int(closed[133, 0])))
+    band = (slice(y + 3, y + int(0.25 * width)), slice(x0, x1))
+    skin = np.full_like(crop.image, 200)   # nothing of the photo's own open eye under it
+
+    def dark_below(settings):
+        image = draw_eyes(skin, closed, settings, np.zeros(3, np.float32))
+        return int((image[band].astype(int).sum(2) < 300).sum())
+
+    lashes = dark_below(EyeSettings(draw=True))
+    assert lashes > 5 * max(1, dark_below(EyeSettings(draw=True, lash=0.0)))
 
 
 def test_held_eyes_smooth_landmark_noise_and_follow_a_glance(aligned):

@@ -237,7 +237,7 @@ class StylizeEffect:
             if reading and first:   # one camera: its largest face tells its shutter
                 self._shutter.observe(source, face.landmarks, motion, frame.index)
             drawn = draw_eyes(painted, _affine(held, to_crop), self.settings.eyes, colour,
-                              to_crop[:, :2] @ motion, self._shutter.share)
+                              to_crop[:, :2] @ motion, self._shutter.share, marks)
             painted = _mix(painted, drawn, shown)
         painted = _mix(crop, painted, self.settings.strength)
         mask = head_mask(on_net, side)

@@ -55,6 +55,8 @@ GLINT = 8.0                  # raised by up to this for a very dark lens (its re
 SURE = (0.3, 0.7)            # visibility at which drawn eyes start to show … show fully
 FADE = 0.25                  # most the drawn eyes' opacity changes per frame
 MAX_STREAK = 0.3  # the longest blur, in eye widths
+CLOSED_BOLD = 1.4   # a closed lid's line over the open upper lash line's thickness
+CLOSED_LASHES = (0.45, 0.62, 0.78, 0.92)   # where along a closed lid, inner to outer
 JUMP = 1.0        # eye widths moved in one frame beyond which it is not motion but a jump
 DEFAULT_IRIS = np.array([0.25, 0.3, 0.4], np.float32)   # BGR, where none can be read
 SAMPLE_EVERY = 3  # frames between readings of the eyes' visibility and iris colour
@@ -373,8 +375,8 @@ def _saturate(bgr: npt.NDArray[np.float32], boost: float, darkness: float
 
 def draw_eyes(image: FrameBGR, landmarks: Points, settings: EyeSettings,
               colour: npt.NDArray[np.float32] | None = None,
-              motion: npt.NDArray[np.float64] | None = None, exposure: float = START
-              ) -> FrameBGR:
+              motion: npt.NDArray[np.float64] | None = None, exposure: float = START,
+              camera: Points | None = None) -> FrameBGR:
     """Draw both eyes into a copy of `image`.
 
     Args:
@@ -387,6 +389,8 @@ def draw_eyes(image: FrameBGR, landmarks: Points, settings: EyeSettings,
             stickers).
         exposure: The share of a frame the camera's shutter is open (`Shutter` learns it):
             the streak is the motion times this.
+        camera: The mesh before reshaping, which tells a blink: a look that opens the eyes
+            wider would otherwise draw a closing eye still open.
     """
     out = image.copy()
     iris_bgr = _saturate(colour if colour is not None else iris_colour(image, landmarks),
@@ -400,11 +404,34 @@ def draw_eyes(image: FrameBGR, landmarks: Points, settings: EyeSettings,
             kernel = streak_kernel(motion * exposure * min(1.0, MAX_STREAK * width /
                                                            max(travel * exposure, 1e-6)))
     openness = [_openness(landmarks, loop, corners) for loop, _, corners in EYES]
-    blink = min(openness) < CLOSED and max(openness) < BLINKING   # a wink keeps one open
-    for (loop, centre, corners), opened in zip(EYES, openness):
+    seen = openness if camera is None else [_openness(camera, loop, corners)
+                                            for loop, _, corners in EYES]
+    blink = min(seen) < CLOSED and max(seen) < BLINKING   # a wink keeps one open
+    for (loop, centre, corners), opened, shut in zip(EYES, openness, seen):
         _draw_eye(out, landmarks, loop, centre, corners, settings, iris_bgr, kernel,
-                  0.0 if blink else opened)
+                  0.0 if blink or shut < CLOSED else opened)
     return out
+
+
+def _closed_lashes(shape: tuple[int, ...], line: npt.NDArray[np.float64],
+                   toward_outer: npt.NDArray[np.float64], direction: npt.NDArray[np.float64],
+                   width: float, lash_px: float) -> Float:
+    """Short lashes hanging from the outer half of a closed lid, down and outward."""
+    down = np.array([-direction[1], direction[0]])
+    down = down if down[1] > 0 else -down
+    slant = down + 0.45 * direction
+    slant /= np.linalg.norm(slant)
+    # the line's segments ordered from the inner corner to the outer one
+    segments = np.argsort(toward_outer)
+    points: list[npt.NDArray[np.float64]] = []
+    for share in CLOSED_LASHES:
+        k = segments[min(int(share * len(segments)), len(segments) - 1)]
+        base = (line[k] + line[k + 1]) / 2
+        tip = base + slant * width * (0.08 + 0.12 * share)
+        points += [base, tip, base]
+    path = np.array(points)
+    widths = np.full(len(path) - 1, lash_px * 0.55)
+    return _stroke(shape, path, widths)
 
 
 def _openness(landmarks: Points, loop: tuple[int, ...], corners: tuple[int, int]) -> float:
@@ -484,7 +511,11 @@ def _draw_eye(out: FrameBGR, landmarks: Points, loop: tuple[int, ...], centre: i
     # thickest toward the outer corner (the loop's start is the outer corner for the right eye
     # and the inner one for the left)
     toward_outer = 1.0 - mid if corners[0] == loop[0] else mid
-    ink = _stroke(shape, line, lash_px * (0.55 + 0.6 * toward_outer))
+    bold = 1.0 if open_eye else CLOSED_BOLD
+    ink = _stroke(shape, line, lash_px * bold * (0.55 + 0.6 * toward_outer))
+    if not open_eye and s.lash > 0:   # lashes under a closed lid: it still reads as an eye
+        np.maximum(ink, _closed_lashes(shape, line, toward_outer, direction, width, lash_px),
+                   out=ink)
     if open_eye:   # a faint lower lid line
         low_line = np.asarray(lower) - off
         np.maximum(ink, _stroke(shape, low_line, np.full(len(low_line) - 1, lash_px * 0.3),
