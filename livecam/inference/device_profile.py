@@ -124,23 +124,30 @@ def _usable(probe_model: Path, compiled: list[str]) -> tuple[list[str], dict[str
     return usable, unusable
 
 
-def _measure_ms(path: Path, provider: str) -> float:
+def _measure_ms(runs: dict[str, tuple[Path, str]]) -> dict[str, float]:
+    """Median milliseconds of each model (key: file and provider), the models taking turns:
+    a load that comes and goes then slows them alike, and the 10 % that decides between
+    precisions is not a matter of which one was measured while something else ran."""
     import numpy as np  # noqa: PLC0415 - keeps the command line quick to start
 
-    session = _session(path, provider)
-    spec = session.get_inputs()[0]
-    channels = spec.shape[1] if isinstance(spec.shape[1], int) else 3
-    name = spec.name
-    x = np.random.default_rng(0).uniform(-1, 1, (1, channels, PROBE_SIDE, PROBE_SIDE)).astype(
-        np.float16 if "fp16" in path.name else np.float32)
+    jobs = []
+    for key, (path, provider) in runs.items():
+        session = _session(path, provider)
+        spec = session.get_inputs()[0]
+        channels = spec.shape[1] if isinstance(spec.shape[1], int) else 3
+        x = np.random.default_rng(0).uniform(-1, 1, (1, channels, PROBE_SIDE, PROBE_SIDE))
+        jobs.append((key, session, {spec.name: x.astype(
+            np.float16 if "fp16" in path.name else np.float32)}))
     for _ in range(3):   # first runs allocate
-        session.run(None, {name: x})
-    times = []
+        for _, session, feed in jobs:
+            session.run(None, feed)
+    times: dict[str, list[float]] = {key: [] for key, _, _ in jobs}
     for _ in range(PROBE_RUNS):
-        started = time.perf_counter()
-        session.run(None, {name: x})
-        times.append((time.perf_counter() - started) * 1000.0)
-    return statistics.median(times)
+        for key, session, feed in jobs:
+            started = time.perf_counter()
+            session.run(None, feed)
+            times[key].append((time.perf_counter() - started) * 1000.0)
+    return {key: statistics.median(t) for key, t in times.items()}
 
 
 def _cache_path() -> Path:
@@ -200,23 +207,32 @@ def load_profile(family: str, style: str, *, refresh: bool = False,
         probe = _first_intact([e for e in entries if e.precision == "float32"], folder)
         usable, unusable = _usable(folder / probe.file, ort.get_available_providers())
     measured: dict[str, float] = dict(cache.get("timings", {}))
-    timings, fresh = [], 0
+    wanted: list[tuple[ModelEntry, str, str]] = []   # entry, provider, its timing's key
     for entry in entries:
         for provider in usable:
             if provider == "cpu" and entry.precision == "float16":
                 continue   # float16 is for GPU providers; the CPU provider casts around it
-            key = f"{entry.sha256}:{provider}:{PROBE_SIDE}"
-            if key not in measured:
-                try:
-                    verify(entry, folder / entry.file)
-                    measured[key] = _measure_ms(folder / entry.file, provider)
-                except Exception as exc:  # noqa: BLE001 - corrupt, or not ONNX at all
-                    log.warning("%s is unusable (%s); the other variants are used instead",
-                                entry.name, exc)
-                    break
-                fresh += 1
-            timings.append(Timing(entry.name, entry.tier, entry.precision, provider,
-                                  measured[key]))
+            wanted.append((entry, provider, f"{entry.sha256}:{provider}:{PROBE_SIDE}"))
+    runs: dict[str, tuple[Path, str]] = {}
+    broken: set[str] = set()
+    for entry, provider, key in wanted:
+        if key in measured or entry.name in broken:
+            continue
+        try:   # opened alone first: a damaged file must not cost the others their timing
+            verify(entry, folder / entry.file)
+            _session(folder / entry.file, provider)
+        except Exception as exc:  # noqa: BLE001 - corrupt, or not ONNX at all
+            log.warning("%s is unusable (%s); the other variants are used instead",
+                        entry.name, exc)
+            broken.add(entry.name)
+            continue
+        runs[key] = (folder / entry.file, provider)
+    fresh = len(runs)
+    if runs:
+        measured.update(_measure_ms(runs))
+    timings = [Timing(entry.name, entry.tier, entry.precision, provider, measured[key])
+               for entry, provider, key in wanted
+               if entry.name not in broken and key in measured]
     if fresh or refresh or "providers" not in cache:
         path = _cache_path()
         path.parent.mkdir(parents=True, exist_ok=True)
