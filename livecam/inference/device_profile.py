@@ -126,8 +126,8 @@ def _usable(probe_model: Path, compiled: list[str]) -> tuple[list[str], dict[str
 
 def _measure_ms(runs: dict[str, tuple[Path, str]]) -> dict[str, float]:
     """Median milliseconds of each model (key: file and provider), the models taking turns:
-    a load that comes and goes then slows them alike, and the 10 % that decides between
-    precisions is not a matter of which one was measured while something else ran."""
+    a load that comes and goes then slows them alike, and the margin that decides between
+    precisions (`CLEARLY_FASTER`) is not a matter of which was timed while something else ran."""
     import numpy as np  # noqa: PLC0415 - keeps the command line quick to start
 
     jobs = []
