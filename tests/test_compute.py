@@ -36,6 +36,34 @@ def test_another_machine_or_refresh_measures_again(monkeypatch):
     assert load_profile("stylizer", "fairy-tale", refresh=True).measured_now >= 2
 
 
+def test_the_variants_take_turns_while_they_are_timed(monkeypatch):
+    """A load that comes and goes must slow every variant alike: timed one after the other,
+    whichever ran during it read slower, and that decided INT8 against float32."""
+    load_profile("stylizer", "fairy-tale")   # the cache's providers, so only timing is left
+    runs: list[str] = []
+    real = device_profile._session
+
+    class Spy:
+        def __init__(self, path, provider):
+            self.name, self._session = path.name, real(path, provider)
+
+        def get_inputs(self):
+            return self._session.get_inputs()
+
+        def run(self, outputs, feed):
+            runs.append(self.name)
+            return self._session.run(outputs, feed)
+
+    monkeypatch.setattr(device_profile, "_session", Spy)
+    profile = load_profile("stylizer", "fairy-tale", refresh=True)
+    names = sorted(set(runs))
+    assert len(names) == profile.measured_now >= 2
+    timed = runs[3 * len(names):]   # past the warm-up
+    # every stretch of one round holds each variant once
+    for start in range(0, len(timed), len(names)):
+        assert sorted(timed[start:start + len(names)]) == names
+
+
 def _models_copy(tmp_path, quality):
     folder = tmp_path / "models"
     shutil.copytree(models_dir(), folder)
