@@ -124,26 +124,30 @@ def _usable(probe_model: Path, compiled: list[str]) -> tuple[list[str], dict[str
     return usable, unusable
 
 
-def _measure_ms(runs: dict[str, tuple[Path, str]]) -> dict[str, float]:
-    """Median milliseconds of each model (key: file and provider), the models taking turns:
-    a load that comes and goes then slows them alike, and the margin that decides between
-    precisions (`CLEARLY_FASTER`) is not a matter of which was timed while something else ran."""
+def _probe(path: Path, provider: str) -> tuple[Any, dict[str, Any]]:
+    """A session for the model and an input it accepts, run once (the first run allocates,
+    and a model that cannot run here fails now, alone)."""
     import numpy as np  # noqa: PLC0415 - keeps the command line quick to start
 
-    jobs = []
-    for key, (path, provider) in runs.items():
-        session = _session(path, provider)
-        spec = session.get_inputs()[0]
-        channels = spec.shape[1] if isinstance(spec.shape[1], int) else 3
-        x = np.random.default_rng(0).uniform(-1, 1, (1, channels, PROBE_SIDE, PROBE_SIDE))
-        jobs.append((key, session, {spec.name: x.astype(
-            np.float16 if "fp16" in path.name else np.float32)}))
-    for _ in range(3):   # first runs allocate
-        for _, session, feed in jobs:
+    session = _session(path, provider)
+    spec = session.get_inputs()[0]
+    channels = spec.shape[1] if isinstance(spec.shape[1], int) else 3
+    x = np.random.default_rng(0).uniform(-1, 1, (1, channels, PROBE_SIDE, PROBE_SIDE))
+    feed = {spec.name: x.astype(np.float16 if "fp16" in path.name else np.float32)}
+    session.run(None, feed)
+    return session, feed
+
+
+def _measure_ms(jobs: dict[str, tuple[Any, dict[str, Any]]]) -> dict[str, float]:
+    """Median milliseconds of each probed model, the models taking turns: a load that comes
+    and goes then slows them alike, and the margin that decides between precisions
+    (`CLEARLY_FASTER`) is not a matter of which was timed while something else ran."""
+    for _ in range(2):   # warm up
+        for session, feed in jobs.values():
             session.run(None, feed)
-    times: dict[str, list[float]] = {key: [] for key, _, _ in jobs}
+    times: dict[str, list[float]] = {key: [] for key in jobs}
     for _ in range(PROBE_RUNS):
-        for key, session, feed in jobs:
+        for key, (session, feed) in jobs.items():
             started = time.perf_counter()
             session.run(None, feed)
             times[key].append((time.perf_counter() - started) * 1000.0)
@@ -213,23 +217,21 @@ def load_profile(family: str, style: str, *, refresh: bool = False,
             if provider == "cpu" and entry.precision == "float16":
                 continue   # float16 is for GPU providers; the CPU provider casts around it
             wanted.append((entry, provider, f"{entry.sha256}:{provider}:{PROBE_SIDE}"))
-    runs: dict[str, tuple[Path, str]] = {}
+    jobs: dict[str, tuple[Any, dict[str, Any]]] = {}
     broken: set[str] = set()
     for entry, provider, key in wanted:
         if key in measured or entry.name in broken:
             continue
-        try:   # opened alone first: a damaged file must not cost the others their timing
+        try:   # each alone first: a damaged file must not cost the others their timing
             verify(entry, folder / entry.file)
-            _session(folder / entry.file, provider)
+            jobs[key] = _probe(folder / entry.file, provider)
         except Exception as exc:  # noqa: BLE001 - corrupt, or not ONNX at all
             log.warning("%s is unusable (%s); the other variants are used instead",
                         entry.name, exc)
             broken.add(entry.name)
-            continue
-        runs[key] = (folder / entry.file, provider)
-    fresh = len(runs)
-    if runs:
-        measured.update(_measure_ms(runs))
+    fresh = len(jobs)
+    if jobs:
+        measured.update(_measure_ms(jobs))
     timings = [Timing(entry.name, entry.tier, entry.precision, provider, measured[key])
                for entry, provider, key in wanted
                if entry.name not in broken and key in measured]
