@@ -23,6 +23,7 @@ import numpy.typing as npt
 import onnx
 import torch
 
+CALIBRATION_PERCENTILE = 99.99   # of each activation's calibration values, kept in its range
 
 
 def _unshuffle_as_space_to_depth(g: Any, x: Any, factor: Any) -> Any:
@@ -62,9 +63,6 @@ def export_float16(src: Path, out: Path) -> Path:
                                     op_block_list=["Sigmoid", "Resize", "Clip"])
     onnx.save(half, str(out))
     return out
-
-
-CALIBRATION_PERCENTILE = 99.99   # of each activation's calibration histogram that fits its range
 
 
 def _float_nodes(model: onnx.ModelProto) -> list[str]:
