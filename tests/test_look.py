@@ -409,3 +409,76 @@ def test_hair_ink_darkens_edges_outside_the_face_and_leaves_the_face_alone(align
     outside = ~face_region(lm, 256, scale=1.3)
     assert (change[outside] > 30).mean() > 0.02                # lines along the hair's edges
     assert np.array_equal(hair_ink(image, lm, 0.0), image)
+
+
+def test_a_soft_room_is_painted_while_the_person_and_crisp_edges_keep_the_network(demo_face):
+    import cv2
+
+    from livecam.look.backdrop import crispness, painted_backdrop, painting
+
+    image, _ = demo_face
+    small = cv2.resize(image, (320, 192), interpolation=cv2.INTER_AREA)
+    inked = np.zeros_like(small)   # a network that inks everything black
+    nobody = np.zeros(small.shape[:2], np.float32)
+    out = painted_backdrop(small, inked, nobody, 1.0)
+    soft = crispness(small) == 0.0   # the demo's blurred backdrop, most of the frame
+    assert soft.mean() > 0.3
+    # where the camera is soft the painting is taken whole, bright and without ink
+    assert np.abs(out[soft].astype(int) - painting(small)[soft]).max() <= 1
+    assert out[soft].mean() > 150
+    # the person, and whatever the camera shows crisply, keep the network's pass
+    assert np.array_equal(painted_backdrop(small, inked, np.ones_like(nobody), 1.0), inked)
+    crisp = crispness(small) == 1.0
+    assert crisp.any() and out[crisp].max() == 0
+    assert np.array_equal(painted_backdrop(small, inked, nobody, 0.0), inked)
+
+
+def test_a_blot_on_a_soft_room_is_painted_over_and_an_ink_line_beside_it_stays():
+    import cv2
+
+    from livecam.look.backdrop import painted_backdrop, painting
+
+    room = np.full((192, 320, 3), 120, np.uint8)   # soft: no edge anywhere
+    styled = painting(room).copy()                 # the network's grade of it ...
+    cv2.line(styled, (40, 20), (40, 170), (20, 20, 20), 3)    # ... with an ink line
+    cv2.circle(styled, (200, 96), 30, (20, 20, 20), -1)       # ... and a blot
+    out = painted_backdrop(room, styled, np.zeros((192, 320), np.float32), 1.0)
+    assert out[96, 40].max() < 60                    # the line is ink: kept
+    assert out[96, 200].min() > 150                  # the blot is painted over
+    assert np.array_equal(out[:, :30], styled[:, :30])   # the rest is the network's
+
+
+def test_crispness_tells_an_edge_from_its_blurred_copy():
+    import cv2
+
+    from livecam.look.backdrop import crispness
+
+    bars = np.zeros((128, 128, 3), np.uint8)
+    bars[:, ::16] = 255
+    bars = cv2.dilate(bars, np.ones((1, 5), np.uint8))
+    assert crispness(bars)[32:96, 32:96].min() == 1.0
+    assert crispness(cv2.GaussianBlur(bars, (0, 0), 8))[32:96, 32:96].max() == 0.0
+
+
+def test_the_anime_preset_paints_the_demos_blurred_backdrop(demo_face_720p):
+    import dataclasses
+
+    from livecam.effects.stylize import StylizeEffect
+    from livecam.frame import Frame
+    from livecam.preset import load_preset
+
+    image, face = demo_face_720p
+    settings = load_preset("anime").effect_settings
+    assert settings.backdrop == 1.0
+    outs = []
+    for backdrop in (0.0, 1.0):
+        effect = StylizeEffect(dataclasses.replace(settings, backdrop=backdrop))
+        try:
+            outs.append(effect.apply(Frame(image, 0, 0.0), [face]).astype(int))
+        finally:
+            effect.close()
+    # the blurred copy of the portrait left of the person: inked into blots without
+    left = outs[0][:, : image.shape[1] // 3]
+    assert (left.mean(axis=2) < 80).mean() > 0.05
+    left = outs[1][:, : image.shape[1] // 3]
+    assert (left.mean(axis=2) < 80).mean() < 0.01   # their outlines at most

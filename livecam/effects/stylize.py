@@ -30,6 +30,7 @@ from livecam.config_tables import Range, check_fields
 from livecam.inference.choices import PrecisionChoice, ProviderSetting, TierChoice
 from livecam.inference.device_profile import choose, session_providers
 from livecam.inference.onnx_model import ImageModel
+from livecam.look.backdrop import painted_backdrop
 from livecam.look.eyes import EyeSettings, SteadyEyes, draw_eyes, eyes_visible, iris_colour
 from livecam.look.hair import hair_gloss
 from livecam.look.ink import hair_ink
@@ -76,6 +77,9 @@ class StylizeSettings:
         hair_gloss: 0–1, a glossy band across the hair (needs `hair_edge` for the outline).
         hair_ink: 0–1, ink along the hair's edges and the head's outline (line art).
         eyes: Cartoon eyes drawn at the output resolution.
+        backdrop: 0–1, how much of the background is painted from the camera (flat, high
+            key, no ink) where the camera shows neither an edge nor the person; the rest is
+            the network's pass (anime: a soft room otherwise gets inked into blots).
     """
 
     style: str = "fairy-tale"
@@ -93,6 +97,7 @@ class StylizeSettings:
     shading: Annotated[float, Range(0.0, 1.0)] = 0.0
     hair_gloss: Annotated[float, Range(0.0, 1.0)] = 0.0
     hair_ink: Annotated[float, Range(0.0, 1.0)] = 0.0
+    backdrop: Annotated[float, Range(0.0, 1.0)] = 0.0
     shape: ShapeSettings = field(default_factory=ShapeSettings)
     eyes: EyeSettings = field(default_factory=EyeSettings)
 
@@ -162,12 +167,13 @@ class StylizeEffect:
         # one area-averaging pass over the frame serves the segmenter and the painting
         small, scale = shrunk(image)
         person = self._segmenter.person(small, scale) if self._segmenter is not None else None
-        return *self._paint_background(image, small), person
+        return *self._paint_background(image, small, person), person
 
-    def _paint_background(self, image: FrameBGR, shrunk_frame: FrameBGR
-                          ) -> tuple[FrameBGR, FrameBGR | None]:
+    def _paint_background(self, image: FrameBGR, shrunk_frame: FrameBGR,
+                          person: Person | None = None) -> tuple[FrameBGR, FrameBGR | None]:
         """The painted frame, and the small painting it was scaled up from where the frame
-        is nothing else (reading a face's surroundings off it is cheaper)."""
+        is nothing else (reading a face's surroundings off it is cheaper); `person` the
+        person map the backdrop spares."""
         h, w = image.shape[:2]
         bw = self.background_width
         if bw == 0:
@@ -177,7 +183,12 @@ class StylizeEffect:
         source = shrunk_frame if (shrunk_frame.shape[1] >= bw
                                   and shrunk_frame.shape[0] >= bh) else image
         small = cv2.resize(source, (bw, bh), interpolation=cv2.INTER_AREA)  # no aliasing
-        styled = self._background_flicker.apply(0, small, self.model.run(small))
+        styled = self.model.run(small)
+        if self.settings.backdrop > 0:
+            spared = (cv2.resize(person[0], (bw, bh), interpolation=cv2.INTER_LINEAR)
+                      if person is not None else None)
+            styled = painted_backdrop(small, styled, spared, self.settings.backdrop)
+        styled = self._background_flicker.apply(0, small, styled)
         painted = cv2.resize(styled, (w, h), interpolation=cv2.INTER_LINEAR)
         if self.settings.strength >= 1.0:
             return painted, styled
