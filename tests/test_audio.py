@@ -156,8 +156,12 @@ def test_the_passthrough_delays_the_voice_by_the_videos_latency(monkeypatch):
     heard = [t for dac, rate, out in played for t in onsets(out, rate, dac, gap_s=0.0)]
     heard = [t for i, t in enumerate(heard) if i == 0 or t - heard[i - 1] > 0.1]
     offsets = _offsets(camera.flashes_out[2:], heard)   # past the delay's first settling
-    assert len(offsets) >= 6
-    assert max(abs(o) for o in offsets) <= 0.020, offsets
+    # a click lost to an output underrun (a loaded machine) leaves its flash matched to a
+    # neighbour's click, a flash period away: a dropout, not a voice out of sync; one may go
+    period = source.every / FPS
+    synced = [o for o in offsets if abs(o) < period / 2]
+    assert len(offsets) >= 6 and len(synced) >= len(offsets) - 1, offsets
+    assert max(abs(o) for o in synced) <= 0.020, offsets
     assert 30 < passthrough.delay_ms < 80
     assert pipeline.latest is not None and pipeline.latest.audio_delay_ms is not None
 
