@@ -3,11 +3,11 @@
 Anime inks its characters and paints its backgrounds. The anime network learnt its ink on
 face crops, and on a blurred room (a webcam's shallow focus, a virtual blur, the demo's
 backdrop) it inks soft shapes into dark blots. A blot is where the network's pass is far
-darker, over more than a stroke's width, than the camera's frame painted (flattened by an
-edge-preserving filter, lifted to a high key and coloured more, as the anime reference
-renderer grades a background) although the camera shows no crisp edge there and no person:
-there the painting is taken. Ink along crisp edges, the person and its outline, and every
-region the network did not darken keep the network's pass.
+darker, over more than a stroke's width, than the camera's frame painted (lifted to a high
+key and coloured more, as the anime reference renderer grades a background) although the
+camera shows no crisp edge there and no person: there the painting is taken. Ink along crisp
+edges, the person and its outline, and every region the network did not darken keep the
+network's pass.
 """
 
 from __future__ import annotations
@@ -27,9 +27,6 @@ SATURATION = 2.0     # chroma gain, as the renderer's background
 CRISP = (50.0, 100.0)   # local edge energy (Sobel magnitude, grey levels, averaged over
 #                         CRISP_SIGMA) from which the camera shows an edge … for certain
 CRISP_SIGMA = 4.0    # pixels of the background pass
-FLATTEN = 24         # the flattening filter's spatial reach: the pass's width over this
-FLATTEN_COLOUR = 38.0   # … and its colour reach, grey levels
-FLATTEN_PASSES = 2
 BLOT = (40.0, 80.0)  # luma the pass is darker than the painting (grey levels) from which it
 #                      may be a blot … is one
 SHRINK = 4           # the person map is grown at this fraction of the pass's size
@@ -56,11 +53,10 @@ def _luma(image: FrameBGR) -> Float:
 
 
 def painting(small: FrameBGR) -> FrameBGR:
-    """The camera's frame painted: flat regions, high key, strong colour, no ink."""
-    flat = cv2.ximgproc.dtFilter(small, small, small.shape[1] / FLATTEN, FLATTEN_COLOUR,
-                                 mode=cv2.ximgproc.DTF_RF, numIters=FLATTEN_PASSES)
+    """The camera's frame graded as a painted background: high key, strong colour, no ink
+    (it is taken only where the camera is soft already, so it needs no flattening)."""
     luma, chroma = _grade()
-    y, cr, cb = cv2.split(cv2.cvtColor(flat, cv2.COLOR_BGR2YCrCb))
+    y, cr, cb = cv2.split(cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb))
     graded = cv2.merge([cv2.LUT(y, luma), cv2.LUT(cr, chroma), cv2.LUT(cb, chroma)])
     return cv2.cvtColor(graded, cv2.COLOR_YCrCb2BGR)
 
