@@ -77,9 +77,9 @@ class StylizeSettings:
         hair_gloss: 0–1, a glossy band across the hair (needs `hair_edge` for the outline).
         hair_ink: 0–1, ink along the hair's edges and the head's outline (line art).
         eyes: Cartoon eyes drawn at the output resolution.
-        backdrop: 0–1, how much of the background is painted from the camera (flat, high
-            key, no ink) where the camera shows neither an edge nor the person; the rest is
-            the network's pass (anime: a soft room otherwise gets inked into blots).
+        backdrop: 0–1, how much of the network's dark blots on a soft background (no crisp
+            edge in the camera, no person near) is painted over from the camera, high key
+            and without ink (anime inks a blurred room into blots otherwise).
     """
 
     style: str = "fairy-tale"
