@@ -170,7 +170,7 @@ class StylizeEffect:
         return *self._paint_background(image, small, person), person
 
     def _paint_background(self, image: FrameBGR, shrunk_frame: FrameBGR,
-                          person: Person | None = None) -> tuple[FrameBGR, FrameBGR | None]:
+                          person: Person | None) -> tuple[FrameBGR, FrameBGR | None]:
         """The painted frame, and the small painting it was scaled up from where the frame
         is nothing else (reading a face's surroundings off it is cheaper); `person` the
         person map the backdrop spares."""
