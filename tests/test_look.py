@@ -453,11 +453,11 @@ def test_crispness_tells_an_edge_from_its_blurred_copy():
 
     from livecam.look.backdrop import crispness
 
-    bars = np.zeros((128, 128, 3), np.uint8)
+    bars = np.zeros((128, 320, 3), np.uint8)   # at the width the thresholds are given for
     bars[:, ::16] = 255
     bars = cv2.dilate(bars, np.ones((1, 5), np.uint8))
-    assert crispness(bars)[32:96, 32:96].min() == 1.0
-    assert crispness(cv2.GaussianBlur(bars, (0, 0), 8))[32:96, 32:96].max() == 0.0
+    assert crispness(bars)[32:96, 32:288].min() == 1.0
+    assert crispness(cv2.GaussianBlur(bars, (0, 0), 8))[32:96, 32:288].max() == 0.0
 
 
 def test_the_anime_preset_paints_the_demos_blurred_backdrop(demo_face_720p):
@@ -482,3 +482,27 @@ def test_the_anime_preset_paints_the_demos_blurred_backdrop(demo_face_720p):
     assert (left.mean(axis=2) < 80).mean() > 0.05
     left = outs[1][:, : image.shape[1] // 3]
     assert (left.mean(axis=2) < 80).mean() < 0.01   # their outlines at most
+
+
+@pytest.mark.parametrize("width", [128, 192])
+def test_the_blots_go_at_the_narrower_background_passes_the_controller_picks(demo_face_720p,
+                                                                             width):
+    import dataclasses
+
+    from livecam.effects.stylize import StylizeEffect
+    from livecam.frame import Frame
+    from livecam.preset import load_preset
+
+    image, face = demo_face_720p
+    dark = []
+    for backdrop in (0.0, 1.0):
+        effect = StylizeEffect(dataclasses.replace(load_preset("anime").effect_settings,
+                                                   backdrop=backdrop))
+        try:
+            effect.set_resolution(256, width)   # as the controller does under load
+            out = effect.apply(Frame(image, 0, 0.0), [face])
+        finally:
+            effect.close()
+        dark.append(float((out[:, : image.shape[1] // 3].mean(axis=2) < 80).mean()))
+    assert dark[0] > 0.2
+    assert dark[1] < 0.2 * dark[0]   # the blots' sizes and the crisp test scale with the pass

@@ -22,16 +22,18 @@ from livecam.frame import FrameBGR
 
 Float = npt.NDArray[np.float32]
 
+REFERENCE_WIDTH = 320   # the pass's width the pixel sizes below are given for: they scale
+#                         with it, as the resolution controller moves it (128–1024)
 KEY = 0.55           # lift toward white, as the anime renderer's background
 SATURATION = 2.0     # chroma gain, as the renderer's background
 CRISP = (50.0, 100.0)   # local edge energy (Sobel magnitude, grey levels, averaged over
 #                         CRISP_SIGMA) from which the camera shows an edge … for certain
-CRISP_SIGMA = 4.0    # pixels of the background pass
+CRISP_SIGMA = 4.0    # pixels
 BLOT = (40.0, 80.0)  # luma the pass is darker than the painting (grey levels) from which it
 #                      may be a blot … is one
 SHRINK = 4           # the person map is grown at this fraction of the pass's size
-STROKE = 7           # pixels of the pass: a dark region no wider than this is an ink line
-OUTLINE = 32         # pixels of the pass kept around the person: the network inks the
+STROKE = 7           # pixels: a dark region no wider than this is an ink line
+OUTLINE = 32         # pixels kept around the person: the network inks the
 #                      person's outline on its outer side
 
 
@@ -61,22 +63,29 @@ def painting(small: FrameBGR) -> FrameBGR:
     return cv2.cvtColor(graded, cv2.COLOR_YCrCb2BGR)
 
 
+def _scale(small: FrameBGR) -> float:
+    """The pass's pixels per REFERENCE_WIDTH pixel."""
+    return small.shape[1] / REFERENCE_WIDTH
+
+
 def crispness(small: FrameBGR) -> Float:
-    """0 where the camera's image is soft (blurred, flat), 1 where it shows an edge."""
+    """0 where the camera's image is soft (blurred, flat), 1 where it shows an edge (judged
+    alike at every width: a blur shrunk to fewer pixels has steeper gradients per pixel)."""
+    k = _scale(small)
     grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
     energy = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
-    energy = cv2.GaussianBlur(energy, (0, 0), CRISP_SIGMA)
+    energy = cv2.GaussianBlur(energy, (0, 0), CRISP_SIGMA * k) * np.float32(k)
     lo, hi = CRISP
     return np.clip((energy - lo) / (hi - lo), 0.0, 1.0)
 
 
-def _around(person: Float) -> Float:
-    """The person grown by OUTLINE and feathered; worked out at a quarter of the size (the
-    map is smooth, and a wide dilation costs its kernel's area per pixel)."""
+def _around(person: Float, k: float) -> Float:
+    """The person grown by OUTLINE (× `k`) and feathered; worked out at a quarter of the
+    size (the map is smooth, and a wide dilation costs its kernel's area per pixel)."""
     h, w = person.shape
     small = cv2.resize(person, (max(w // SHRINK, 1), max(h // SHRINK, 1)),
                        interpolation=cv2.INTER_AREA)
-    reach = OUTLINE // SHRINK
+    reach = max(round(OUTLINE * k) // SHRINK, 1)
     grown = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2))
     grown = cv2.GaussianBlur(grown, (0, 0), reach / 2)
     return cv2.resize(grown, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -89,14 +98,16 @@ def painted_backdrop(small: FrameBGR, styled: FrameBGR, person: Float | None,
     decides); `amount` 0–1 how much of the painting is taken over a blot."""
     if amount <= 0.0:
         return styled
+    k = _scale(small)
     keep = crispness(small)
     if person is not None:
-        keep = np.maximum(keep, _around(person))
+        keep = np.maximum(keep, _around(person, k))
     painted = painting(small)
     lo, hi = BLOT
     blot = np.clip((_luma(painted) - _luma(styled) - lo) / (hi - lo), 0.0, 1.0)
     # what a disc wider than a stroke fits inside is a blot; the lines stay
+    stroke = max(round(STROKE * k) | 1, 3)
     blot = cv2.morphologyEx(blot, cv2.MORPH_OPEN,
-                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (STROKE, STROKE)))
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (stroke, stroke)))
     weight = (1.0 - keep) * blot * np.float32(amount)
     return cv2.blendLinear(painted, styled, weight, 1.0 - weight)
