@@ -27,6 +27,12 @@ def test_head_mask_is_feathered():
     assert 0.05 < mask[128, 128 + 65] < 0.95
 
 
+def test_a_head_mask_past_the_crop_fades_out_before_its_border():
+    mask = head_mask(_oval(95, 110), 256)   # grown by HEAD_SCALE, it overflows the crop
+    assert mask[128, 128] > 0.99 and mask[128, 240] > 0.5
+    assert max(mask[0].max(), mask[-1].max(), mask[:, 0].max(), mask[:, -1].max()) == 0.0
+
+
 def test_the_swap_mask_can_leave_an_open_mouth_out():
     from livecam.tracking.mesh_regions import INNER_LIPS
 

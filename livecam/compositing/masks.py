@@ -21,16 +21,23 @@ from livecam.tracking.openness import MOUTH_OPEN, mouth_open_ratio
 
 Mask = npt.NDArray[np.float32]   # H×W in [0, 1]
 HEAD_SCALE = 1.3   # head mask: the face oval grown about its centre to take in hair and ears
+BORDER_FADE = 1 / 12   # ... faded to nothing over this share of the side at the crop's border
 
 
 def head_mask(landmarks: Points, side: int) -> Mask:
-    """Feathered float mask of the head (face oval grown by HEAD_SCALE) in crop pixels."""
+    """Feathered float mask of the head (face oval grown by HEAD_SCALE) in crop pixels.
+
+    A head low or wide in its crop (a long chin, a turned face) reaches past the crop's
+    border; the mask fades out before it, or the border shows as a straight seam."""
     oval = landmarks[list(FACE_OVAL), :2]
     centre = oval.mean(axis=0)
     grown = centre + (oval - centre) * HEAD_SCALE
     mask = np.zeros((side, side), np.float32)
     cv2.fillPoly(mask, [np.round(grown).astype(np.int32)], 1.0, cv2.LINE_AA)
-    return cv2.GaussianBlur(mask, (0, 0), side / 24)
+    mask = cv2.GaussianBlur(mask, (0, 0), side / 24)
+    fade = np.minimum(np.arange(side, dtype=np.float32), np.arange(side, dtype=np.float32)[::-1])
+    fade = np.clip(fade / (side * BORDER_FADE), 0.0, 1.0)
+    return mask * fade[:, None] * fade[None, :]
 
 
 def _fill(mask: npt.NDArray[Any], landmarks: Points, loop: tuple[int, ...], value: float,
