@@ -506,3 +506,81 @@ def test_the_blots_go_at_the_narrower_background_passes_the_controller_picks(dem
         dark.append(float((out[:, : image.shape[1] // 3].mean(axis=2) < 80).mean()))
     assert dark[0] > 0.2
     assert dark[1] < 0.2 * dark[0]   # the blots' sizes and the crisp test scale with the pass
+
+
+def _strands(vertical: bool) -> np.ndarray:
+    """Hair strands: thin stripes of random shade, all running one way."""
+    shades = np.random.default_rng(1).integers(90, 200, 256).astype(np.uint8)
+    stripes = np.repeat(np.repeat(shades[None, :], 256, axis=0)[..., None], 3, axis=2)
+    return stripes if vertical else stripes.transpose(1, 0, 2).copy()
+
+
+@pytest.mark.parametrize("vertical", [True, False])
+def test_the_flow_runs_along_the_strands(vertical):
+    from livecam.look.flow import flow_direction
+
+    dx, dy = flow_direction(_strands(vertical), 6.0)
+    along = np.abs(dy if vertical else dx)[32:-32, 32:-32]
+    assert along.min() > 0.99
+
+
+@pytest.mark.parametrize("face_size", [90.0, 150.0])   # smoothed at full size, at half
+def test_a_blot_in_the_hair_is_drawn_out_along_the_strands_and_edges_across_them_stay(
+        face_size):
+    import cv2
+
+    from livecam.look.flow import along_flow
+
+    hair = np.full((256, 256, 3), 170, np.uint8)
+    hair[:, :128] = 60                          # a parting: dark hair left, light right
+    guide = _strands(vertical=True)             # the camera: strands falling straight down
+    painted = hair.copy()
+    cv2.circle(painted, (190, 128), round(face_size / 30), (0, 0, 0), -1)   # the network's blot
+    everywhere = np.ones((256, 256), np.float32)
+    out = along_flow(guide, painted, face_size, everywhere).astype(int)
+    assert out[128, 190].min() > 40             # the black blot's core lightened ...
+    reach = round(face_size / 12)
+    assert out[[128 - reach, 128 + reach], 190].max() < 150   # ... and drawn out along them
+    assert np.abs(out[128, 175] - 170).max() <= 2   # nothing moved across them
+    # the parting stays where it was, as sharp as a few pixels
+    assert out[60:80, 100:124].max() <= 62 and out[60:80, 132:156].min() >= 165
+    assert np.array_equal(along_flow(guide, painted, face_size, 0 * everywhere), painted)
+
+
+def _coherence(image: np.ndarray) -> np.ndarray:
+    """How much the local texture runs one way (0: no direction, 1: all along one)."""
+    import cv2
+
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    gx, gy = cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1)
+    jxx, jyy, jxy = (cv2.GaussianBlur(t, (0, 0), 6) for t in (gx * gx, gy * gy, gx * gy))
+    return np.sqrt((jxx - jyy) ** 2 + 4 * jxy ** 2) / (jxx + jyy + 1e-3)
+
+
+def test_the_anime_preset_draws_the_hair_along_its_flow_and_leaves_the_face(demo_face_720p):
+    import dataclasses
+
+    from livecam.compositing.masks import face_region
+    from livecam.effects.stylize import StylizeEffect
+    from livecam.frame import Frame
+    from livecam.preset import load_preset
+
+    image, face = demo_face_720p
+    settings = load_preset("anime").effect_settings
+    assert settings.hair_flow == 1.0
+    outs = []
+    for flow in (0.0, 1.0):
+        effect = StylizeEffect(dataclasses.replace(settings, hair_flow=flow))
+        try:
+            outs.append(effect.apply(Frame(image, 0, 0.0), [face]))
+        finally:
+            effect.close()
+    lm = face.landmarks
+    height = float(np.linalg.norm(lm[10, :2] - lm[152, :2]))
+    y1 = int(lm[10, 1])
+    y0, x0, x1 = int(y1 - 0.35 * height), int(lm[:, 0].min()), int(lm[:, 0].max())
+    hair = [_coherence(out)[y0:y1, x0:x1].mean() for out in outs]
+    assert hair[1] > hair[0] + 0.08     # the hair above the brow: drawn along its strands
+    inside = face_region(lm, max(image.shape[:2]), scale=0.8)[: image.shape[0], : image.shape[1]]
+    change = np.abs(outs[1].astype(int) - outs[0].astype(int)).mean(axis=2)[inside]
+    assert np.percentile(change, 99) <= 3     # the face itself as it was

@@ -33,7 +33,8 @@ from livecam.inference.onnx_model import ImageModel
 from livecam.look.backdrop import painted_backdrop
 from livecam.look.eyes import EyeSettings, SteadyEyes, draw_eyes, eyes_visible, iris_colour
 from livecam.look.hair import hair_gloss
-from livecam.look.ink import hair_ink
+from livecam.look.flow import along_flow
+from livecam.look.ink import hair_ink, outside_face
 from livecam.look.shading import shade
 from livecam.look.shutter import Shutter
 from livecam.look.upsample import guided_upsample
@@ -77,6 +78,8 @@ class StylizeSettings:
         hair_gloss: 0–1, a glossy band across the hair (needs `hair_edge` for the outline).
         hair_ink: 0–1, ink along the hair's edges and the head's outline (line art).
         eyes: Cartoon eyes drawn at the output resolution.
+        hair_flow: 0–1, how much of the hair (the person outside the face) is smoothed along
+            its flow and sharpened, so the network's blots become locks.
         backdrop: 0–1, how much of the network's dark blots on a soft background (no crisp
             edge in the camera, no person near) is painted over from the camera, high key
             and without ink (anime inks a blurred room into blots otherwise).
@@ -97,6 +100,7 @@ class StylizeSettings:
     shading: Annotated[float, Range(0.0, 1.0)] = 0.0
     hair_gloss: Annotated[float, Range(0.0, 1.0)] = 0.0
     hair_ink: Annotated[float, Range(0.0, 1.0)] = 0.0
+    hair_flow: Annotated[float, Range(0.0, 1.0)] = 0.0
     backdrop: Annotated[float, Range(0.0, 1.0)] = 0.0
     shape: ShapeSettings = field(default_factory=ShapeSettings)
     eyes: EyeSettings = field(default_factory=EyeSettings)
@@ -161,19 +165,22 @@ class StylizeEffect:
                 self.model.warm_up(self.background_width,
                                    _background_height(self.background_width, *self._frame_size))
 
-    def _background(self, image: FrameBGR) -> tuple[FrameBGR, FrameBGR | None, Person | None]:
+    def _background(self, image: FrameBGR, face_size: float | None
+                    ) -> tuple[FrameBGR, FrameBGR | None, Person | None]:
         if self._segmenter is None and not self.background_width:
             return image.copy(), None, None
         # one area-averaging pass over the frame serves the segmenter and the painting
         small, scale = shrunk(image)
         person = self._segmenter.person(small, scale) if self._segmenter is not None else None
-        return *self._paint_background(image, small, person), person
+        return *self._paint_background(image, small, person, face_size), person
 
     def _paint_background(self, image: FrameBGR, shrunk_frame: FrameBGR,
-                          person: Person | None) -> tuple[FrameBGR, FrameBGR | None]:
+                          person: Person | None, face_size: float | None
+                          ) -> tuple[FrameBGR, FrameBGR | None]:
         """The painted frame, and the small painting it was scaled up from where the frame
         is nothing else (reading a face's surroundings off it is cheaper); `person` the
-        person map the backdrop spares."""
+        person map the backdrop spares and the hair's flow follows; `face_size` the largest
+        face's in the frame's pixels (None: none in view)."""
         h, w = image.shape[:2]
         bw = self.background_width
         if bw == 0:
@@ -184,10 +191,13 @@ class StylizeEffect:
                                   and shrunk_frame.shape[0] >= bh) else image
         small = cv2.resize(source, (bw, bh), interpolation=cv2.INTER_AREA)  # no aliasing
         styled = self.model.run(small)
+        spared = (cv2.resize(person[0], (bw, bh), interpolation=cv2.INTER_LINEAR)
+                  if person is not None else None)
         if self.settings.backdrop > 0:
-            spared = (cv2.resize(person[0], (bw, bh), interpolation=cv2.INTER_LINEAR)
-                      if person is not None else None)
             styled = painted_backdrop(small, styled, spared, self.settings.backdrop)
+        if self.settings.hair_flow > 0 and face_size is not None and spared is not None:
+            styled = along_flow(small, styled, face_size * bw / w,
+                                spared * np.float32(self.settings.hair_flow))
         styled = self._background_flicker.apply(0, small, styled)
         painted = cv2.resize(styled, (w, h), interpolation=cv2.INTER_LINEAR)
         if self.settings.strength >= 1.0:
@@ -228,7 +238,11 @@ class StylizeEffect:
         on_net = moved * (side / big)   # the mesh on the network's crop
         small = crop if big == side else cv2.resize(crop, (side, side),
                                                      interpolation=cv2.INTER_AREA)
-        styled = self._flicker.apply(face.face_id, small, self.model.run(small))
+        styled = self.model.run(small)
+        if self.settings.hair_flow > 0:
+            styled = along_flow(small, styled, _size(on_net),
+                                outside_face(on_net, side) * np.float32(self.settings.hair_flow))
+        styled = self._flicker.apply(face.face_id, small, styled)
         if self.settings.hair_ink > 0:
             styled = hair_ink(styled, on_net, self.settings.hair_ink)
         painted = guided_upsample(small, styled, crop)
@@ -262,8 +276,9 @@ class StylizeEffect:
 
     def apply(self, frame: Frame, faces: Sequence[Face]) -> FrameBGR:
         # the background pass runs on the second core while the faces are painted here
-        background = self._pool.submit(self._background, frame.image)
         largest = sorted(faces, key=lambda f: -f.size_px)[: self.settings.max_faces]
+        background = self._pool.submit(self._background, frame.image,
+                                       largest[0].size_px if largest else None)
         painted = [self._paint_face(frame, face, i == 0) for i, face in enumerate(largest)]
         self._flicker.forget({face.face_id for face in largest})
         self._eyes.forget({face.face_id for face in largest})
@@ -318,6 +333,12 @@ def _scaled_up(small: FrameBGR, to_crop: Affine, side: int, frame_shape: tuple[i
 def _background_height(width: int, h: int, w: int) -> int:
     """The background pass's height for a frame of h×w (the models are measured from 128 px)."""
     return max(round_to_step(width * h / w), 128)
+
+
+def _size(landmarks: Points) -> float:
+    """A face's scale in its mesh's pixels, as `Face.size_px` measures it in the frame's."""
+    span = landmarks[:, :2].max(axis=0) - landmarks[:, :2].min(axis=0)
+    return float(np.sqrt(max(span[0], 1.0) * max(span[1], 1.0)))
 
 
 def _affine(points: Points, transform: Affine) -> Points:

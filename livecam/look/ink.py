@@ -42,13 +42,13 @@ def hair_ink(styled: FrameBGR, landmarks: Points, amount: float) -> FrameBGR:
     line = cv2.addWeighted(wide, k, narrow, -k, -amount)
     cv2.threshold(line, amount, amount, cv2.THRESH_TRUNC, dst=line)
     cv2.threshold(line, 0.0, 0.0, cv2.THRESH_TOZERO, dst=line)
-    outside = cv2.resize(_outside_face(landmarks, side), (side, side),
-                         interpolation=cv2.INTER_LINEAR)
+    outside = outside_face(landmarks, side)
     keep = cv2.subtract(1.0, cv2.multiply(line, outside))
     return cv2.multiply(styled, cv2.merge([keep] * 3), dtype=cv2.CV_8U)
 
 
-def _outside_face(landmarks: Points, side: int) -> Float:
-    """1 outside the grown, feathered face oval, at MASK_SIDE."""
+def outside_face(landmarks: Points, side: int) -> Float:
+    """1 outside the grown, feathered face oval of a `side` crop (drawn small, scaled up)."""
     small = (landmarks[:, :2] + 0.5) * (MASK_SIDE / side) - 0.5
-    return 1.0 - oval_mask(small, MASK_SIDE, FACE_GROW, FEATHER * MASK_SIDE)
+    outside = 1.0 - oval_mask(small, MASK_SIDE, FACE_GROW, FEATHER * MASK_SIDE)
+    return cv2.resize(outside, (side, side), interpolation=cv2.INTER_LINEAR)
