@@ -524,7 +524,7 @@ def test_the_flow_runs_along_the_strands(vertical):
     assert along.min() > 0.99
 
 
-@pytest.mark.parametrize("face_size", [90.0, 150.0])   # smoothed at full size, at half
+@pytest.mark.parametrize("face_size", [90.0, 150.0])
 def test_a_blot_in_the_hair_is_drawn_out_along_the_strands_and_edges_across_them_stay(
         face_size):
     import cv2

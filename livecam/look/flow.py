@@ -21,7 +21,6 @@ Float = npt.NDArray[np.float32]
 
 LOCK = 0.05       # the structure tensor's window, in face sizes (`Face.size_px`): a lock
 REACH = 0.1       # how far along the flow is averaged each way, in face sizes
-HALF_FROM = 100.0  # faces larger than this many pixels are smoothed at half size
 CASCADE = 3       # smoothing passes along the flow, each twice as wide as the last
 SHARPEN = 1.0     # unsharp gain after the smoothing ...
 SHARPEN_SIGMA = 1.5   # ... at this width in pixels (a 5-pixel kernel)
@@ -49,12 +48,7 @@ def along_flow(guide: FrameBGR, image: FrameBGR, face_size: float, amount: Float
     """`image` averaged along the flow of `guide` (the camera image it was painted from, same
     size) and sharpened; `face_size` in its pixels sets the scale; `amount` (0–1 per pixel)
     how much of that is taken."""
-    h, w = image.shape[:2]
-    if face_size > HALF_FROM:   # worked out at half size and scaled back up
-        half = _smoothed(cv2.pyrDown(guide), cv2.pyrDown(image), face_size / 2)
-        smooth = cv2.resize(half, (w, h), interpolation=cv2.INTER_LINEAR)
-    else:
-        smooth = _smoothed(guide, image, face_size)
+    smooth = _smoothed(guide, image, face_size)
     blurred = cv2.GaussianBlur(smooth, (5, 5), SHARPEN_SIGMA)
     crisp = cv2.addWeighted(smooth, 1.0 + SHARPEN, blurred, -SHARPEN, 0.0)
     return cv2.blendLinear(crisp, image, amount, 1.0 - amount)
