@@ -460,23 +460,32 @@ def test_crispness_tells_an_edge_from_its_blurred_copy():
     assert crispness(cv2.GaussianBlur(bars, (0, 0), 8))[32:96, 32:288].max() == 0.0
 
 
-def test_the_anime_preset_paints_the_demos_blurred_backdrop(demo_face_720p):
+def _anime_with(demo, setting: str) -> list[np.ndarray]:
+    """The anime preset's output on a tracked frame with `setting` off and at the preset's
+    own value (which must be on)."""
     import dataclasses
 
     from livecam.effects.stylize import StylizeEffect
     from livecam.frame import Frame
     from livecam.preset import load_preset
 
-    image, face = demo_face_720p
+    image, face = demo
     settings = load_preset("anime").effect_settings
-    assert settings.backdrop == 1.0
+    shipped = getattr(settings, setting)
+    assert shipped > 0
     outs = []
-    for backdrop in (0.0, 1.0):
-        effect = StylizeEffect(dataclasses.replace(settings, backdrop=backdrop))
+    for value in (0.0, shipped):
+        effect = StylizeEffect(dataclasses.replace(settings, **{setting: value}))
         try:
             outs.append(effect.apply(Frame(image, 0, 0.0), [face]).astype(int))
         finally:
             effect.close()
+    return outs
+
+
+def test_the_anime_preset_paints_the_demos_blurred_backdrop(demo_face_720p):
+    image, _ = demo_face_720p
+    outs = _anime_with(demo_face_720p, "backdrop")
     # the blurred copy of the portrait left of the person: inked into blots without
     left = outs[0][:, : image.shape[1] // 3]
     assert (left.mean(axis=2) < 80).mean() > 0.05
@@ -558,23 +567,10 @@ def _coherence(image: np.ndarray) -> np.ndarray:
 
 
 def test_the_anime_preset_draws_the_hair_along_its_flow_and_leaves_the_face(demo_face_720p):
-    import dataclasses
-
     from livecam.compositing.masks import face_region
-    from livecam.effects.stylize import StylizeEffect
-    from livecam.frame import Frame
-    from livecam.preset import load_preset
 
     image, face = demo_face_720p
-    settings = load_preset("anime").effect_settings
-    assert settings.hair_flow == 1.0
-    outs = []
-    for flow in (0.0, 1.0):
-        effect = StylizeEffect(dataclasses.replace(settings, hair_flow=flow))
-        try:
-            outs.append(effect.apply(Frame(image, 0, 0.0), [face]))
-        finally:
-            effect.close()
+    outs = [out.astype(np.uint8) for out in _anime_with(demo_face_720p, "hair_flow")]
     lm = face.landmarks
     height = float(np.linalg.norm(lm[10, :2] - lm[152, :2]))
     y1 = int(lm[10, 1])
@@ -582,5 +578,5 @@ def test_the_anime_preset_draws_the_hair_along_its_flow_and_leaves_the_face(demo
     hair = [_coherence(out)[y0:y1, x0:x1].mean() for out in outs]
     assert hair[1] > hair[0] + 0.08     # the hair above the brow: drawn along its strands
     inside = face_region(lm, max(image.shape[:2]), scale=0.8)[: image.shape[0], : image.shape[1]]
-    change = np.abs(outs[1].astype(int) - outs[0].astype(int)).mean(axis=2)[inside]
+    change = np.abs(outs[1].astype(int) - outs[0]).mean(axis=2)[inside]
     assert np.percentile(change, 99) <= 3     # the face itself as it was
