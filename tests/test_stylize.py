@@ -174,3 +174,23 @@ def test_the_face_swaps_flicker_filter_lets_a_small_real_change_through():
         held[name] = steady.apply(1, after, new)[32, 32].astype(float)
     assert np.allclose(held["swap"], 180.0, atol=1.0)      # the new face where the lid moved
     assert held["stylizer"].mean() < 170.0                 # the old one partly kept
+
+
+def test_the_effect_loads_its_kernels_before_the_first_frame():
+    """numba's kernels load on their first call (most of a second): a preset switched to
+    mid-stream must not stall a frame on them."""
+    import subprocess
+    import sys
+
+    script = (
+        "from livecam.geometry.mesh_raster import _interpolate_kernel as mesh\n"
+        "from livecam.look.eyes import _stroke_kernel as strokes\n"
+        "from livecam.effects.stylize import StylizeEffect\n"
+        "from livecam.preset import load_preset\n"
+        "assert not mesh.signatures and not strokes.signatures\n"
+        "effect = StylizeEffect(load_preset('anime').effect_settings)\n"
+        "print(len(mesh.signatures), len(strokes.signatures))\n"
+        "effect.close()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.split() == ["1", "1"]

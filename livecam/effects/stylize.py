@@ -25,12 +25,14 @@ from livecam.effects.temporal import FlickerFilter
 from livecam.frame import Face, Frame, FrameBGR, Points
 from livecam.geometry.align import Affine, crop_scale, crop_transform
 from livecam.geometry.face_shape import FaceReshaper, ShapeSettings
+from livecam.geometry import mesh_raster
 from livecam.geometry.mesh_raster import Field
 from livecam.config_tables import Range, check_fields
 from livecam.inference.choices import PrecisionChoice, ProviderSetting, TierChoice
 from livecam.inference.device_profile import choose, session_providers
 from livecam.inference.onnx_model import ImageModel
 from livecam.look.backdrop import painted_backdrop
+from livecam.look import eyes as eye_drawing
 from livecam.look.eyes import EyeSettings, SteadyEyes, draw_eyes, eyes_visible, iris_colour
 from livecam.look.hair import hair_gloss
 from livecam.look.flow import along_flow
@@ -135,7 +137,11 @@ class StylizeEffect:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecam-background")
         self._segmenter = PersonSegmenter() if settings.hair_edge else None
         self._frame_size: tuple[int, int] | None = None   # (h, w) of the last frame painted
+        # here rather than on the first streamed frame (a preset switch must not stall)
         self.model.warm_up(self.resolution)
+        mesh_raster.warm_up()
+        if settings.eyes.draw:
+            eye_drawing.warm_up()
 
     @property
     def model_name(self) -> str:

@@ -75,6 +75,13 @@ def interpolate(size: tuple[int, int], dst_pts: Vertices, triangles: Triangles,
     return out, covered
 
 
+def warm_up() -> None:
+    """Load the kernel now: numba compiles it once into its cache, but each process still
+    spends most of a second loading it on the first call, which would stall a frame."""
+    interpolate((4, 4), np.array([[0, 0], [3, 0], [0, 3]], np.float32),
+                np.array([[0, 1, 2]], np.int32), np.zeros((3, 2), np.float32))
+
+
 def identity_field(size: tuple[int, int]) -> Field:
     """The field that maps every pixel to itself (x, y)."""
     h, w = size

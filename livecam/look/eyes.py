@@ -291,6 +291,12 @@ class SteadyEyes:
                 del table[face_id]
 
 
+def warm_up() -> None:
+    """Load the stroke kernel now rather than on the first drawn eye (see
+    `mesh_raster.warm_up`)."""
+    _stroke((4, 4), np.array([[0.0, 0.0], [3.0, 3.0]]), np.array([1.0]))
+
+
 def _stroke(shape: tuple[int, ...], points: npt.NDArray[np.float64],
             widths: npt.NDArray[np.float64], value: float = 1.0) -> Float:
     """An anti-aliased polyline with a fractional width per segment (`cv2.line` rounds widths
