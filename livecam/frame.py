@@ -68,9 +68,14 @@ class Face:
 
     @property
     def size_px(self) -> float:
-        """Geometric mean of the box's sides, the face's scale in pixels."""
-        x0, y0, x1, y1 = self.box
-        return float(np.sqrt(max(x1 - x0, 1.0) * max(y1 - y0, 1.0)))
+        """The face's scale in pixels (`box_size` of its box)."""
+        return box_size(self.box)
+
+
+def box_size(box: tuple[float, float, float, float]) -> float:
+    """Geometric mean of a box's sides (x0, y0, x1, y1): a face's scale in pixels."""
+    x0, y0, x1, y1 = box
+    return float(np.sqrt(max(x1 - x0, 1.0) * max(y1 - y0, 1.0)))
 
 
 @dataclass(slots=True)

@@ -398,17 +398,17 @@ def test_drawn_eyes_blur_along_their_motion_as_the_camera_does(aligned):
 
 def test_hair_ink_darkens_edges_outside_the_face_and_leaves_the_face_alone(aligned):
     from livecam.compositing.masks import face_region
-    from livecam.look.ink import hair_ink
+    from livecam.look.ink import hair_ink, outside_face
 
     crop, _ = aligned
     image, lm = crop.image, crop.landmarks
-    inked = hair_ink(image, lm, 0.8)
+    inked = hair_ink(image, outside_face(lm, 256), 0.8)
     change = image.astype(int).sum(axis=2) - inked.astype(int).sum(axis=2)
     assert change.min() >= 0                                  # ink only darkens
     assert change[face_region(lm, 256, scale=0.85)].max() <= 3  # not inside the face
     outside = ~face_region(lm, 256, scale=1.3)
     assert (change[outside] > 30).mean() > 0.02                # lines along the hair's edges
-    assert np.array_equal(hair_ink(image, lm, 0.0), image)
+    assert np.array_equal(hair_ink(image, outside_face(lm, 256), 0.0), image)
 
 
 def test_a_soft_room_is_painted_while_the_person_and_crisp_edges_keep_the_network(demo_face):

@@ -22,7 +22,7 @@ from livecam.adapt.ladder import round_to_step
 from livecam.compositing.masks import Mask, head_mask, swap_mask
 from livecam.compositing.paste import Person, paste_face
 from livecam.effects.temporal import FlickerFilter
-from livecam.frame import Face, Frame, FrameBGR, Points
+from livecam.frame import Face, Frame, FrameBGR, Points, box_size
 from livecam.geometry.align import Affine, crop_scale, crop_transform
 from livecam.geometry.face_shape import FaceReshaper, ShapeSettings
 from livecam.geometry import mesh_raster
@@ -197,8 +197,10 @@ class StylizeEffect:
                                   and shrunk_frame.shape[0] >= bh) else image
         small = cv2.resize(source, (bw, bh), interpolation=cv2.INTER_AREA)  # no aliasing
         styled = self.model.run(small)
+        reads_person = self.settings.backdrop > 0 or (self.settings.hair_flow > 0
+                                                       and face_size is not None)
         spared = (cv2.resize(person[0], (bw, bh), interpolation=cv2.INTER_LINEAR)
-                  if person is not None else None)
+                  if person is not None and reads_person else None)
         if self.settings.backdrop > 0:
             styled = painted_backdrop(small, styled, spared, self.settings.backdrop)
         if self.settings.hair_flow > 0 and face_size is not None and spared is not None:
@@ -245,12 +247,16 @@ class StylizeEffect:
         small = crop if big == side else cv2.resize(crop, (side, side),
                                                      interpolation=cv2.INTER_AREA)
         styled = self.model.run(small)
-        if self.settings.hair_flow > 0:
-            styled = along_flow(small, styled, _size(on_net),
-                                outside_face(on_net, side) * np.float32(self.settings.hair_flow))
+        outside = (outside_face(on_net, side)
+                   if self.settings.hair_flow > 0 or self.settings.hair_ink > 0 else None)
+        if outside is not None and self.settings.hair_flow > 0:
+            x0, y0 = on_net[:, :2].min(axis=0)
+            x1, y1 = on_net[:, :2].max(axis=0)
+            styled = along_flow(small, styled, box_size((x0, y0, x1, y1)),
+                                outside * np.float32(self.settings.hair_flow))
         styled = self._flicker.apply(face.face_id, small, styled)
-        if self.settings.hair_ink > 0:
-            styled = hair_ink(styled, on_net, self.settings.hair_ink)
+        if outside is not None and self.settings.hair_ink > 0:
+            styled = hair_ink(styled, outside, self.settings.hair_ink)
         painted = guided_upsample(small, styled, crop)
         if self.settings.shading > 0:
             painted = shade(painted, moved, depth, self.settings.shading)
@@ -339,12 +345,6 @@ def _scaled_up(small: FrameBGR, to_crop: Affine, side: int, frame_shape: tuple[i
 def _background_height(width: int, h: int, w: int) -> int:
     """The background pass's height for a frame of h×w (the models are measured from 128 px)."""
     return max(round_to_step(width * h / w), 128)
-
-
-def _size(landmarks: Points) -> float:
-    """A face's scale in its mesh's pixels, as `Face.size_px` measures it in the frame's."""
-    span = landmarks[:, :2].max(axis=0) - landmarks[:, :2].min(axis=0)
-    return float(np.sqrt(max(span[0], 1.0) * max(span[1], 1.0)))
 
 
 def _affine(points: Points, transform: Affine) -> Points:

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from livecam.frame import FrameBGR
+from livecam.geometry.mesh_raster import identity_field
 
 Float = npt.NDArray[np.float32]
 
@@ -58,7 +59,7 @@ def _smoothed(guide: FrameBGR, image: FrameBGR, face_size: float) -> FrameBGR:
     """`image` averaged along `guide`'s flow, REACH face sizes each way."""
     h, w = image.shape[:2]
     dx, dy = flow_direction(guide, LOCK * face_size)
-    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    xs, ys = cv2.split(identity_field((h, w)))
     smooth = cv2.cvtColor(image, cv2.COLOR_BGR2BGRA)   # four channels: OpenCV's fast remap
     # a cascade of [1 2 1] / 4 taps along the flow, each twice as wide as the one before:
     # a smooth kernel REACH long from 2 × CASCADE samples

@@ -27,9 +27,9 @@ FEATHER = 0.02         # the oval's soft edge, a share of the side
 MASK_SIDE = 96         # the oval is smooth: drawn at this side and scaled up
 
 
-def hair_ink(styled: FrameBGR, landmarks: Points, amount: float) -> FrameBGR:
-    """`styled` (a face crop) with its hair's edges inked; `landmarks` in its pixels; `amount`
-    0–1 is how dark a full-strength line is."""
+def hair_ink(styled: FrameBGR, outside: Float, amount: float) -> FrameBGR:
+    """`styled` (a face crop) with its hair's edges inked where `outside` (`outside_face` of
+    its mesh) allows; `amount` 0–1 is how dark a full-strength line is."""
     if amount <= 0.0:
         return styled
     side = styled.shape[0]
@@ -42,7 +42,6 @@ def hair_ink(styled: FrameBGR, landmarks: Points, amount: float) -> FrameBGR:
     line = cv2.addWeighted(wide, k, narrow, -k, -amount)
     cv2.threshold(line, amount, amount, cv2.THRESH_TRUNC, dst=line)
     cv2.threshold(line, 0.0, 0.0, cv2.THRESH_TOZERO, dst=line)
-    outside = outside_face(landmarks, side)
     keep = cv2.subtract(1.0, cv2.multiply(line, outside))
     return cv2.multiply(styled, cv2.merge([keep] * 3), dtype=cv2.CV_8U)
 

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from livecam.errors import TrackerError
-from livecam.frame import Face, Frame, FrameBGR, Points
+from livecam.frame import Face, Frame, FrameBGR, Points, box_size
 from livecam.tracking import mesh_regions as regions
 from livecam.tracking.identity import Box, IdAssigner, iou
 from livecam.tracking.one_euro import OneEuroFilter
@@ -101,7 +101,7 @@ class MediaPipeTracker:
 
     def _face(self, face_id: int, points: Points, score: float, t_s: float) -> Face:
         box = _box(points)
-        size = float(np.sqrt(max(box[2] - box[0], 1.0) * max(box[3] - box[1], 1.0)))
+        size = box_size(box)
         if self.settings.smoothing:
             filt = self._filters.get(face_id)
             if filt is None:
