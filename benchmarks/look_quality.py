@@ -26,6 +26,11 @@ and how eye opening, mouth opening and each iris's position in its eye on the ou
 the input (Pearson r, with the input's and the output's ranges).
 
     python benchmarks/look_quality.py [--count 200] [--before e1e8fd7] [--precision float32]
+    python benchmarks/look_quality.py --rung lowest \
+        --out benchmarks/results/look-quality-lowest.json
+
+`--rung lowest` measures both looks at the resolution controller's lowest rung (128 px face crop
+and background), where it holds a 2-core machine; the contact sheet is named after `--out`.
 
 `--before REV` renders the same faces with the presets and models of commit REV (a git worktree
 in benchmarks/.cache/) for the comparison columns and the contact sheet
@@ -57,19 +62,34 @@ JUDGES = 5   # anime-vs-photo classifiers, each from its own seed
 BLINK_OPENING = 0.6   # eye opening under this share of the clip's median: a blink frame
 
 
+def preset_settings(preset: str, precision: str, rung: str) -> Any:
+    """The preset's stylize settings at `rung`: "preset" (its own crop sides) or "lowest" (the
+    balanced ladder's first rung, where the resolution controller holds a 2-core machine)."""
+    import dataclasses  # noqa: PLC0415
+
+    from livecam.adapt.ladder import QUALITY_BOUNDS, build_ladder  # noqa: PLC0415
+    from livecam.preset import load_preset  # noqa: PLC0415
+
+    settings = dataclasses.replace(load_preset(preset).effect_settings, precision=precision)
+    if rung == "lowest":
+        first = build_ladder(QUALITY_BOUNDS["balanced"])[0]
+        settings = dataclasses.replace(settings, face_side=first.face_side,
+                                       background_width=first.background_width
+                                       if settings.background_width else 0)
+    return settings
+
+
 def render(images: list[np.ndarray], marks: list[np.ndarray], preset: str,
-           precision: str = "auto") -> list[np.ndarray]:
+           precision: str = "auto", rung: str = "preset") -> list[np.ndarray]:
     """Each image through the preset's effect with its known mesh (only APIs that earlier
     commits share, so `--before` can run this against an older package)."""
     import dataclasses  # noqa: PLC0415
 
     from livecam.effects.stylize import StylizeEffect  # noqa: PLC0415
     from livecam.frame import Face, Frame  # noqa: PLC0415
-    from livecam.preset import load_preset  # noqa: PLC0415
     from livecam.tracking.pose import head_pose  # noqa: PLC0415
 
-    settings = dataclasses.replace(load_preset(preset).effect_settings, steady=0.0,
-                                   precision=precision)
+    settings = dataclasses.replace(preset_settings(preset, precision, rung), steady=0.0)
     effect = StylizeEffect(settings)
     outs = []
     for i, (image, lm) in enumerate(zip(images, marks)):
@@ -84,7 +104,7 @@ def render(images: list[np.ndarray], marks: list[np.ndarray], preset: str,
 def _render_child(args: argparse.Namespace) -> None:
     data = np.load(args.render_child, allow_pickle=True)
     images, marks = list(data["images"]), list(data["marks"])
-    result = {p: _objects(render(images, marks, p, args.precision)) for p in PRESETS}
+    result = {p: _objects(render(images, marks, p, args.precision, args.rung)) for p in PRESETS}
     np.savez(args.render_child.with_suffix(".out.npz"), **result)
 
 
@@ -96,7 +116,7 @@ def _objects(arrays: list[np.ndarray]) -> np.ndarray:
 
 
 def render_before(rev: str, images: list[np.ndarray], marks: list[np.ndarray],
-                  precision: str) -> dict[str, list[np.ndarray]]:
+                  precision: str, rung: str) -> dict[str, list[np.ndarray]]:
     tree = HERE / ".cache" / f"before-{rev}"
     if not tree.is_dir():
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
@@ -105,7 +125,7 @@ def render_before(rev: str, images: list[np.ndarray], marks: list[np.ndarray],
     np.savez(job, images=_objects(images), marks=_objects(marks))
     env = dict(os.environ, PYTHONPATH=str(tree))
     subprocess.run([sys.executable, __file__, "--render-child", str(job), "--precision",
-                    precision], check=True, env=env, cwd=str(tree))
+                    precision, "--rung", rung], check=True, env=env, cwd=str(tree))
     out = np.load(job.with_suffix(".out.npz"), allow_pickle=True)
     return {p: list(out[p]) for p in PRESETS}
 
@@ -169,24 +189,21 @@ def measure_stills(images: list[np.ndarray], marks: list[np.ndarray],
 
 
 def measure_video(clip: Path, preset: str, reader: Any, frames: int = 300,
-                  precision: str = "auto") -> dict[str, Any]:
+                  precision: str = "auto", rung: str = "preset") -> dict[str, Any]:
     """Flicker, smear and how blinks, gaze and the mouth follow, on one clip."""
-    import dataclasses  # noqa: PLC0415
 
     from livecam.effects.stylize import StylizeEffect  # noqa: PLC0415
     from livecam_train.evaluation.look import (eye_opening, eye_sharpness,  # noqa: PLC0415
                                          inter_ocular, iris_positions, mouth_opening)
     from livecam_train.evaluation.metrics import frame_change  # noqa: PLC0415
     from livecam.frame import Frame  # noqa: PLC0415
-    from livecam.preset import load_preset  # noqa: PLC0415
     from livecam.sources.video import VideoFileSource  # noqa: PLC0415
     from livecam.tracking.mediapipe_mesh import MediaPipeTracker  # noqa: PLC0415
     from livecam.tracking.settings import TrackingSettings  # noqa: PLC0415
 
     source = VideoFileSource(clip, realtime=False)
     tracker = MediaPipeTracker(TrackingSettings(max_faces=1))
-    effect = StylizeEffect(dataclasses.replace(load_preset(preset).effect_settings,
-                                               precision=precision))
+    effect = StylizeEffect(preset_settings(preset, precision, rung))
     model = effect.model_name
     prev_in = prev_out = prev_lm = None
     d_in, d_out, motion, sharp, out_sharp, edges = [], [], [], [], [], []
@@ -284,6 +301,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "results" / "look-quality.json")
     parser.add_argument("--precision", default="auto",
                         help="the stylizers' precision (auto: as `livecam run` picks it here)")
+    parser.add_argument("--rung", choices=("preset", "lowest"), default="preset",
+                        help="crop sides: the preset's own, or the resolution controller's "
+                             "lowest rung (where it holds 30 fps on a 2-core machine)")
     parser.add_argument("--render-child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.render_child is not None:
@@ -309,12 +329,13 @@ def main() -> None:
     accuracy = [a for _, a in judges]
     embedder = FaceEmbedder()
     results: dict[str, Any] = {"held_out_faces": n_held, "test_photos": len(images) - n_held,
-                               "classifier_accuracy": accuracy, "precision": args.precision}
+                               "classifier_accuracy": accuracy, "precision": args.precision,
+                               "rung": args.rung}
 
-    outputs = {p: render(images, marks, p, args.precision) for p in PRESETS}
+    outputs = {p: render(images, marks, p, args.precision, args.rung) for p in PRESETS}
     runs = {f"now {p}": o for p, o in outputs.items()}
     if args.before:
-        for p, o in render_before(args.before, images, marks, args.precision).items():
+        for p, o in render_before(args.before, images, marks, args.precision, args.rung).items():
             runs[f"{args.before} {p}"] = o
     for name, outs in runs.items():
         results[name] = {
@@ -325,7 +346,8 @@ def main() -> None:
         print(name, json.dumps(results[name]), flush=True)
     for p in PRESETS:
         results[f"now {p}"]["video"] = {
-            clip: measure_video(DATA / "videos" / clip, p, reader, precision=args.precision)
+            clip: measure_video(DATA / "videos" / clip, p, reader, precision=args.precision,
+                                rung=args.rung)
             for clip in CLIPS}
         print(p, json.dumps(results[f"now {p}"]["video"]), flush=True)
 
@@ -335,7 +357,8 @@ def main() -> None:
         columns.append([runs[f"{args.before} fairy-tale"][i] for i in pick])
     columns += [[outputs[p][i] for i in pick] for p in PRESETS]
     contact_sheet([images[i] for i in pick], [marks[i] for i in pick], columns,
-                  args.out.with_name("look-contact-sheet.jpg"))
+                  args.out.with_name(args.out.name.replace("look-quality", "look-contact-sheet")
+                                     .replace(".json", ".jpg")))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
     reader.close()

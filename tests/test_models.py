@@ -99,3 +99,33 @@ def test_shipped_int8_weights_cannot_saturate_the_integer_kernels(name):
                if i.data_type == onnx.TensorProto.INT8 and len(i.dims) == 4]
     assert weights, f"{name} holds no int8 convolution weights"
     assert max(int(np.abs(w.astype(np.int32)).max()) for w in weights) <= 64
+
+
+def _shipped_stylizers() -> list[str]:
+    from livecam.inference.manifest import models_dir
+
+    return sorted(n for n, e in load_manifest(models_dir()).items()
+                  if e.family == "stylizer" and e.precision != "float16")
+
+
+@pytest.mark.parametrize("name", _shipped_stylizers())
+def test_shipped_stylizers_paint_the_same_look_at_the_lowest_rung(name, demo_face_720p):
+    """On a 2-core machine the resolution controller holds the 128 px rung: a network that
+    only learnt 256 px faces painted the anime look there as dark blotches (15.6 dB from its
+    own 256 px look, 16 grey levels darker; benchmarks/README.md, The looks)."""
+    import cv2
+
+    from livecam.geometry.align import crop_transform
+    from livecam.inference.manifest import models_dir
+
+    image, face = demo_face_720p
+    crop = cv2.warpAffine(image, crop_transform(face.landmarks, 256), (256, 256),
+                          flags=cv2.INTER_AREA)
+    entry = load_manifest(models_dir())[name]
+    model = ImageModel(entry, models_dir() / entry.file)
+    top = cv2.resize(model.run(crop), (128, 128), interpolation=cv2.INTER_AREA)
+    lowest = model.run(cv2.resize(crop, (128, 128), interpolation=cv2.INTER_AREA))
+    error = np.mean((top.astype(np.float64) - lowest) ** 2)
+    assert 10 * np.log10(255.0 ** 2 / error) > 19.0
+    grey = [cv2.cvtColor(im, cv2.COLOR_BGR2GRAY).mean() for im in (top, lowest)]
+    assert abs(grey[0] - grey[1]) < 6.0

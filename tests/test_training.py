@@ -146,6 +146,8 @@ def test_a_short_cpu_run_moves_the_network_toward_the_renderer(faces, tmp_path, 
     for entry in entries.values():
         verify(entry, models / entry.file)
     int8 = next(r for r in reports if r.precision == "int8")
+    assert all(len(r.psnr_by_side) == 3 for r in reports)   # at the controller's rungs
+    assert "| by side |" in (models / "stylizer-fairy-tale-S.md").read_text()
     assert int8.size_bytes < next(r for r in reports if r.precision == "float32").size_bytes
 
     # compression: prune half the channels, heal by distillation, publish beside the original
@@ -183,8 +185,22 @@ def test_a_short_anime_run_trains_both_players(faces, tmp_path, monkeypatch):
     start = checkpoint_path("fairy-tale-S")
     start.parent.mkdir(parents=True)
     torch.save({"model": Stylizer(TIERS["S"]).state_dict(), "tier": "S"}, start)
+    from livecam_train.data import PairSampler
+
+    sides = []
+    batch = PairSampler.batch
+
+    def spy(self, n, size=None):
+        out = batch(self, n, size)
+        sides.append(out[0].shape[-1])
+        return out
+
+    monkeypatch.setattr(PairSampler, "batch", spy)
     weights = train_anime(AnimeSettings(run=RunSettings(
-        size=64, steps=6, batch=2, lr=2e-4, threads=1, save_every=6, log_every=3)), cache)
+        size=64, sizes=(64, 96), steps=6, batch=2, lr=2e-4, threads=1, save_every=6,
+        log_every=3)), cache)
+    assert sides == [64, 96] * 3   # every rung of the controller, in turn
+    assert torch.load(weights, weights_only=False)["sizes"] == [64, 96]
     model = load_weights(weights)
     x = torch.zeros(1, 3, 64, 64)
     with torch.no_grad():
@@ -326,3 +342,17 @@ def test_int8_ranges_come_from_the_bulk_of_the_calibration_not_its_outliers(tmp_
     monkeypatch.setattr(export, "CALIBRATION_PERCENTILE", 100.0)   # the extremes
     extremes = error(export.export_int8(src, tmp_path / "extremes.onnx", calibration))
     assert bulk < 0.5 * extremes
+
+
+def test_training_sides_are_parsed_and_bad_ones_say_what_is_wrong(capsys):
+    from livecam_train.cli import build_parser
+
+    args = build_parser().parse_args(["anime", "--sizes", "128,192,256", "--size", "256"])
+    assert args.sizes == (128, 192, 256) and args.size == 256
+    for bad in ("128,200", "big"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["anime", "--sizes", bad])
+        assert "--sizes" in capsys.readouterr().err
+    run = RunSettings(steps=1, size=256, sizes=(128, 256))
+    assert [run.side(i) for i in range(3)] == [128, 256, 128]
+    assert RunSettings(steps=1, size=96).side(5) == 96

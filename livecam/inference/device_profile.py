@@ -5,8 +5,9 @@ The profile lives in the user's cache folder (`device-profile.json`). A differen
 count, onnxruntime or provider list discards it; a model file whose sha256 is not in it is
 measured on first use. The choice: each tier on each provider is represented by its fastest
 variant within 1 dB of its best (`quality_db` in the manifest: held-out PSNR against the
-reference renderer); among those whose face-crop time at 256² fits a third of the frame
-interval, the tier with the best quality, then the fastest; if none fits, the fastest.
+reference renderer over the rungs it runs at); among those whose face-crop time at 256² fits a
+third of the frame interval, the tier with the best quality, then the fastest; if none fits,
+the fastest.
 """
 
 from __future__ import annotations

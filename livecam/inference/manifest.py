@@ -46,7 +46,9 @@ class ModelEntry:
     data: str
     licence: str
     card: str
-    quality_db: float = 0.0   # PSNR at 256² against the style's reference renderer, held out
+    # held-out PSNR: a stylizer's against its renderer, the mean over the crop sides the
+    # resolution controller runs it at (128², 192², 256²); a fusion model's at 256²
+    quality_db: float = 0.0
     pruned: float = 0.0       # share of channels removed by structured pruning (a tier variant)
 
 

@@ -26,6 +26,10 @@ def _run_args(p: argparse.ArgumentParser, defaults: RunSettings) -> None:
                    help=f"images per step (default {defaults.batch})")
     p.add_argument("--size", type=int, default=defaults.size,
                    help=f"training crop side (default {defaults.size})")
+    p.add_argument("--sizes", type=_sides, default=defaults.sizes,
+                   help="crop sides the steps take in turn, e.g. 128,192,256 (a network for "
+                        "every rung of the resolution controller); --size is the held-out "
+                        "checks' side")
     p.add_argument("--lr", type=float, default=defaults.lr,
                    help=f"peak learning rate (default {defaults.lr:g})")
     p.add_argument("--threads", type=int, default=defaults.threads,
@@ -34,8 +38,20 @@ def _run_args(p: argparse.ArgumentParser, defaults: RunSettings) -> None:
                    help="where to train (auto: a GPU when PyTorch sees one)")
 
 
+def _sides(text: str) -> tuple[int, ...]:
+    try:
+        sides = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected sides like 128,192,256, got {text!r}") from None
+    if any(side < 64 or side % 32 for side in sides):
+        raise argparse.ArgumentTypeError(f"sides must be multiples of 32 from 64, got {text!r}")
+    return sides
+
+
 def _run(args: argparse.Namespace, defaults: RunSettings) -> RunSettings:
     return dataclasses.replace(defaults, steps=args.steps, batch=args.batch, size=args.size,
+                               sizes=args.sizes,
                                lr=args.lr, threads=args.threads, device=args.device)
 
 

@@ -48,10 +48,12 @@ class PairSampler:
         self.size = size
         self.rng = np.random.default_rng(seed)
 
-    def batch(self, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def batch(self, n: int, size: int | None = None
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         xs, ys, ms = [], [], []
         for i in self.rng.integers(0, len(self.images), n):
-            parts = augment(self.rng, (self.images[i], self.targets[i], self.valid[i]), self.size)
+            parts = augment(self.rng, (self.images[i], self.targets[i], self.valid[i]),
+                            size or self.size)
             xs.append(parts[0])
             ys.append(parts[1])
             ms.append(parts[2])
@@ -67,7 +69,7 @@ class ImageSampler:
         self.size = size
         self.rng = np.random.default_rng(seed)
 
-    def batch(self, n: int) -> torch.Tensor:
+    def batch(self, n: int, size: int | None = None) -> torch.Tensor:
         picks = self.rng.integers(0, len(self.images), n)
-        return to_tensor(np.stack([augment(self.rng, (self.images[i],), self.size)[0]
+        return to_tensor(np.stack([augment(self.rng, (self.images[i],), size or self.size)[0]
                                    for i in picks]))

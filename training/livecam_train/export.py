@@ -61,6 +61,7 @@ def export_float16(src: Path, out: Path) -> Path:
     model = onnx.load(str(src))
     half = convert_float_to_float16(model, keep_io_types=True,
                                     op_block_list=["Sigmoid", "Resize", "Clip"])
+    del half.graph.value_info[:]   # the converter's inferred shapes: one size, not every size
     onnx.save(half, str(out))
     return out
 

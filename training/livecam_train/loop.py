@@ -32,7 +32,9 @@ class RunSettings:
     Attributes:
         steps: Optimiser steps to reach (a resumed run continues to this count).
         batch: Images per step.
-        size: Training crop side, pixels.
+        size: Training crop side, pixels (the held-out checks' too).
+        sizes: Crop sides the steps take in turn instead (empty: `size` on every step): a
+            network that runs at every rung of the resolution controller is trained at them.
         lr: Peak learning rate.
         threads: CPU threads for torch.
         device: "auto" (a GPU when there is one), "cpu" or "cuda".
@@ -45,6 +47,7 @@ class RunSettings:
     steps: int
     batch: int = 16
     size: int = 128
+    sizes: tuple[int, ...] = ()
     lr: float = 2e-3
     threads: int = 2
     device: str = "auto"
@@ -52,6 +55,10 @@ class RunSettings:
     eval_every: int = 250
     save_every: int = 100
     log_every: int = 50
+
+    def side(self, turn: int) -> int:
+        """The crop side of step `turn`."""
+        return self.sizes[turn % len(self.sizes)] if self.sizes else self.size
 
 
 class Task(Protocol):

@@ -101,6 +101,7 @@ class AnimeTask:
         self.count = nn.Module()   # in the run's state: steps of the weights it continued
         self.count.register_buffer("before", torch.zeros((), dtype=torch.int64))
         self.last: dict[str, torch.Tensor] = {}
+        self.turn = 0   # which of the run's sides the next step takes
 
     def parts(self) -> dict[str, Any]:
         return {"gen": self.gen, "disc": self.disc, "opt_g": self.opt_g, "opt_d": self.opt_d,
@@ -128,8 +129,10 @@ class AnimeTask:
     def train_step(self) -> dict[str, torch.Tensor]:
         s = self.settings
         self.gen.train()
-        x, target, mask = (t.to(self.device) for t in self.photos.batch(s.run.batch))
-        real = self.anime.batch(s.run.batch).to(self.device)
+        side = s.run.side(self.turn)
+        self.turn += 1
+        x, target, mask = (t.to(self.device) for t in self.photos.batch(s.run.batch, side))
+        real = self.anime.batch(s.run.batch, side).to(self.device)
         with mixed_precision(self.device):
             outs = self.gen(x)
         fake = outs[0].float()
@@ -158,7 +161,7 @@ class AnimeTask:
 
     def weights(self, step: int) -> dict[str, Any]:
         return {"model": cpu_state(self.gen), "tier": self.settings.tier, "style": "anime",
-                "size": self.settings.run.size,
+                "size": self.settings.run.size, "sizes": list(self.settings.run.sizes),
                 "total_steps": int(self.count.get_buffer("before")) + step}
 
 

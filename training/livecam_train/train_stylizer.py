@@ -61,6 +61,7 @@ class StylizerTask(ModelTask):
         self.faces = len(faces.images)
         self.model = Stylizer(TIERS[settings.tier]).to(self.device)
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=run.lr, weight_decay=1e-5)
+        self.turn = 0   # which of the run's sides the next step takes
 
     def describe(self) -> str:
         run = self.settings.run
@@ -69,7 +70,10 @@ class StylizerTask(ModelTask):
 
     def train_step(self) -> dict[str, torch.Tensor]:
         self.model.train()
-        x, y, mask = (t.to(self.device) for t in self.sampler.batch(self.settings.run.batch))
+        run = self.settings.run
+        side = run.side(self.turn)
+        self.turn += 1
+        x, y, mask = (t.to(self.device) for t in self.sampler.batch(run.batch, side))
         with mixed_precision(self.device):
             outputs = self.model(x)
         return self.step_on(multi_scale_loss([o.float() for o in outputs], y, mask))
@@ -81,7 +85,8 @@ class StylizerTask(ModelTask):
 
     def weights(self, step: int) -> dict[str, Any]:
         return {"model": cpu_state(self.model), "tier": self.settings.tier,
-                "style": self.settings.style, "size": self.settings.run.size}
+                "style": self.settings.style, "size": self.settings.run.size,
+                "sizes": list(self.settings.run.sizes)}
 
 
 def train_stylizer(settings: StylizerSettings, cache: Path | None = None) -> Path:
