@@ -17,6 +17,7 @@ from livecam.audio.passthrough import DelayedMicrophone
 from livecam.audio.settings import AudioSettings
 from livecam.audio.supply import SoundSupply
 from livecam.adapt.ladder import QUALITIES, QUALITY_BOUNDS, build_ladder, nearest_level
+from livecam.adapt.settled import MIN_FRAMES, StreamKind, recall, remember
 from livecam.bench.record import build_record, write_record
 from livecam.clock import Clock
 from livecam.control.hotkeys import GlobalHotkeys, check_bindings
@@ -68,6 +69,9 @@ class RunConfig:
         record: Record the output with the microphone's sound to this file from the start.
         overwrite: Replace output files that exist already (else the next free name).
         audio: The microphone and its passthrough.
+        settled_start: Start the resolution controller where the last stream of this kind
+            settled on this machine, and keep where this one ends (`livecam run`; benchmarks
+            start from the preset, so that they repeat).
     """
 
     source: SourceSpec = field(default_factory=SourceSpec)
@@ -89,6 +93,7 @@ class RunConfig:
     record: str | None = None
     overwrite: bool = False
     audio: AudioSettings = field(default_factory=AudioSettings)
+    settled_start: bool = False
 
     def __post_init__(self) -> None:
         if self.quality not in QUALITIES:
@@ -166,7 +171,13 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
         target_fps = config.target_fps or (src.fps if 1.0 <= src.fps <= 240.0 else 30.0)
         effect = build_effect(preset.effect, _effect_settings(preset, config), target_fps)
         stack.callback(effect.close)
-        controller = _controller(effect, config, target_fps)
+        kind = (StreamKind(preset.name, config.quality, config.source.width,
+                           config.source.height, target_fps) if config.settled_start else None)
+        settled = recall(kind) if kind is not None else None
+        controller = _controller(effect, config, target_fps, settled)
+        if controller is not None and settled is not None:
+            log.info("resolution: starting at %d px, where the last stream of this kind "
+                     "settled on this machine", controller.level.face_side)
         settings = LoopSettings(live=config.source.realtime, max_frames=config.max_frames,
                                 keep_records=keep_records, preset=preset.name)
         pipeline = Pipeline(src, trk, effect, outs, settings, clock, controller,
@@ -197,6 +208,10 @@ def run(config: RunConfig, *, source: Source | None = None, tracker: Tracker | N
             log.info("running %s through '%s' into %s", src.name, preset.name,
                      ", ".join(s.name for s in outs))
             records = pipeline.run()
+        final = pipeline.controller
+        if kind is not None and final is not None and final.frames_seen >= MIN_FRAMES:
+            # a stream switched to another preset settled for that one
+            remember(replace(kind, preset=pipeline.preset_name), final.level.face_side)
     rows = records.all if keep_records else list(records.recent)
     bench_path = None
     record: dict[str, Any] = {}

@@ -249,7 +249,8 @@ def _cmd_run(args: argparse.Namespace, bench_out: str | None, warmup: int) -> in
                        face=args.face or usual.face or None, record=args.record,
                        overwrite=args.overwrite,
                        audio=AudioSettings(mic=args.mic if args.mic is not None else usual.mic,
-                                           mic_out=args.mic_out))
+                                           mic_out=args.mic_out),
+                       settled_start=bench_out is None)
     result = run(config)
     print(f"livecam: {len(result.records) if bench_out else result.captured} frames, "
           f"{result.dropped} dropped as stale, {result.repeated} repeated while the source "

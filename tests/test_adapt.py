@@ -172,3 +172,53 @@ def test_pipeline_turns_the_effects_knob_and_records_it():
     assert records[-1].resolution < 320 and controller.changes
     assert records[-1].resolution == controller.level.face_side == effect.resolution
     assert records[-1].stages_ms["effect"] + records[-1].stages_ms["track"] <= INTERVAL_MS
+
+
+def test_the_settled_rung_is_kept_per_kind_and_machine(monkeypatch, tmp_path, caplog):
+    from livecam.adapt import settled
+
+    monkeypatch.setenv("LIVECAM_HOME", str(tmp_path))
+    anime = settled.StreamKind("anime", "balanced", 1280, 720, 30.0)
+    fairy = settled.StreamKind("fairy-tale", "balanced", 1280, 720, 30.0)
+    assert settled.recall(anime) is None
+    settled.remember(anime, 128)
+    settled.remember(fairy, 192)
+    assert (settled.recall(anime), settled.recall(fairy)) == (128, 192)
+    assert settled.recall(settled.StreamKind("anime", "balanced", 1920, 1080, 30.0)) is None
+    monkeypatch.setattr(settled, "cpu_model", lambda: "another CPU")
+    assert settled.recall(anime) is None   # measured on another machine
+    monkeypatch.undo()
+    monkeypatch.setenv("LIVECAM_HOME", str(tmp_path))
+    (tmp_path / "cache" / settled.FILE).write_text("{not json")
+    assert settled.recall(anime) is None   # damaged: start from the preset, then rewrite
+    settled.remember(anime, 160)
+    assert settled.recall(anime) == 160
+    monkeypatch.setenv("LIVECAM_HOME", str(tmp_path / settled.FILE))   # a file, not a folder
+    (tmp_path / settled.FILE).write_text("")
+    settled.remember(anime, 128)   # not kept, and says so
+    assert "could not keep the settled resolution" in caplog.text
+
+
+def test_a_stream_starts_where_the_last_one_of_its_kind_settled(monkeypatch, tmp_path):
+    from livecam import app
+    from livecam.adapt import settled
+    from livecam.sources.factory import SourceSpec
+
+    monkeypatch.setenv("LIVECAM_HOME", str(tmp_path))
+    kind = settled.StreamKind("fairy-tale", "balanced", 1280, 720, 30.0)
+    settled.remember(kind, 160)
+
+    def stream(frames: int, start: bool = True):
+        config = app.RunConfig(source=SourceSpec("demo", realtime=False), preset="fairy-tale",
+                               sinks=(), max_frames=frames, bench_out=str(tmp_path / "b.json"),
+                               warmup_frames=0, settled_start=start)
+        return app.run(config, source=Frames(frames), tracker=NoFaces(),
+                       sinks=[NullSink()]).records
+
+    records = stream(settled.MIN_FRAMES + 10)
+    assert records[0].resolution == 160
+    assert settled.recall(kind) == records[-1].resolution   # where this one ended
+    settled.remember(kind, 192)
+    assert stream(settled.MIN_FRAMES - 10)[0].resolution == 192
+    assert settled.recall(kind) == 192   # too short a stream to say where it settles
+    assert stream(10, start=False)[0].resolution == 256   # benchmarks: the preset's own

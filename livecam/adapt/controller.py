@@ -88,6 +88,7 @@ class _State:
     backoff: dict[int, int] = field(default_factory=dict)
     fixed_share: float = 0.3
     left: tuple[float, float] | None = None   # (cost, effect ms) of the rung just left
+    seen: int = 0   # frames observed
 
 
 class ResolutionController:
@@ -117,6 +118,10 @@ class ResolutionController:
     @property
     def index(self) -> int:
         return self._s.index
+
+    @property
+    def frames_seen(self) -> int:
+        return self._s.seen
 
     @property
     def fixed_share(self) -> float:
@@ -150,6 +155,7 @@ class ResolutionController:
                 dropped: int = 0) -> Level | None:
         """Account for one processed frame; returns the new rung when it changes."""
         cfg, s = self.settings, self._s
+        s.seen += 1
         s.since_change += 1
         s.since_down += 1
         if s.since_down >= 4 * cfg.up_frames and s.backoff:   # a calm spell forgives one step
