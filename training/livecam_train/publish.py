@@ -118,9 +118,9 @@ def publish(weights: Path, models: Path, cache_dir: Path) -> list[VariantReport]
     fp16 = export_float16(fp32, models / f"{base}-fp16.onnx")
     calibration, _ = held_out_batch(cache_dir, style, 256, 64, offset=1)
     int8 = export_int8(fp32, models / f"{base}-int8.onnx", calibration)
-    check, teacher = held_out_batch(cache_dir, style, 256, 100)
-    reference = outputs(fp32, check)
     by_side = {side: held_out_batch(cache_dir, style, side, 100) for side in RUNG_SIDES}
+    check, teacher = by_side[256]
+    reference = outputs(fp32, check)
     reports = []
     for precision, path in (("float32", fp32), ("float16", fp16), ("int8", int8)):
         out = reference if path == fp32 else outputs(path, check)
