@@ -207,6 +207,10 @@ class StylizeEffect:
             styled = along_flow(small, styled, face_size * bw / w,
                                 spared * np.float32(self.settings.hair_flow))
         styled = self._background_flicker.apply(0, small, styled)
+        if shrunk_frame.shape[1] > bw:
+            # finished at the shrunk copy's width, which costs nothing to guide: the pass's
+            # edges (the hair's locks, its ink) stay crisp at the controller's low rungs
+            styled = guided_upsample(small, styled, shrunk_frame)
         painted = cv2.resize(styled, (w, h), interpolation=cv2.INTER_LINEAR)
         if self.settings.strength >= 1.0:
             return painted, styled
