@@ -119,18 +119,22 @@ def publish(weights: Path, models: Path, cache_dir: Path) -> list[VariantReport]
     calibration, _ = held_out_batch(cache_dir, style, 256, 64, offset=1)
     int8 = export_int8(fp32, models / f"{base}-int8.onnx", calibration)
     by_side = {side: held_out_batch(cache_dir, style, side, 100) for side in RUNG_SIDES}
-    check, teacher = by_side[256]
-    reference = outputs(fp32, check)
+    teacher = by_side[256][1]
+    variants = (("float32", fp32), ("float16", fp16), ("int8", int8))
+    ran = {path: {side: outputs(path, x) for side, (x, _) in by_side.items()}
+           for _, path in variants}
+    reference = ran[fp32][256]
     reports = []
-    for precision, path in (("float32", fp32), ("float16", fp16), ("int8", int8)):
-        out = reference if path == fp32 else outputs(path, check)
+    for precision, path in variants:
+        outs = ran[path]
+        out = outs[256]
         reports.append(VariantReport(precision, path, path.stat().st_size,
                                      latency_ms(path, 256), latency_ms(path, 192),
                                      psnr(out, reference, peak=2.0) if path != fp32
                                      else float("inf"),
                                      psnr(out, teacher, peak=2.0),
-                                     tuple(psnr(outputs(path, x), y, peak=2.0)
-                                           for x, y in by_side.values())))
+                                     tuple(psnr(outs[side], y, peak=2.0)
+                                           for side, (_, y) in by_side.items())))
     budget = reports[0].psnr_vs_teacher - 1.0  # INT8 must stay within 1 dB of float32
     cpu = [r for r in reports if r.precision != "float16"
            and (r.precision == "float32" or r.psnr_vs_teacher >= budget)]
