@@ -250,3 +250,47 @@ def test_the_worn_faces_features_come_through_the_fusion_model(portrait):
     assert away.sum() > 500
     assert np.abs(out[away].astype(int) - soft[away]).max() <= 1
     assert (out[mask == 0] == soft[mask == 0]).all()
+
+
+def _lit_face(mesh: np.ndarray, light: np.ndarray, mark: bool = False) -> np.ndarray:
+    """A face of even skin with fine texture, lit by `light` on the mesh's own normals."""
+    from livecam.look.shading import normal_map
+
+    side = 256
+    normals, cover = normal_map(mesh[:, :2].astype(np.float32), mesh[:, 2].astype(np.float32),
+                                side)
+    lambert = np.clip(normals @ (light / np.linalg.norm(light)), 0.0, 1.0)
+    shade = (0.55 + 0.45 * lambert) * cover + 0.75 * (1 - cover)
+    texture = np.random.default_rng(2).normal(0, 5, (side, side, 1))
+    face = np.array([120.0, 145.0, 200.0]) * shade[..., None] + texture
+    if mark:   # a dark patch on the left cheek: a feature of this face, not its light
+        x, y = mesh[205, :2].astype(int)
+        face[y - 8:y + 8, x - 8:x + 8] *= 0.55
+    return np.clip(face, 0, 255).astype(np.uint8)
+
+
+def test_the_photos_light_is_swapped_for_the_rooms_in_3d_without_the_rooms_features(
+        portrait_mesh):
+    from livecam.swap.relight import photo_light, relight
+
+    mesh = portrait_mesh.astype(np.float32)
+    photo = _lit_face(mesh, np.array([-0.8, -0.2, 0.6]))             # lit from the left
+    room = _lit_face(mesh, np.array([0.8, -0.2, 0.6]), mark=True)    # from the right
+    light = photo_light(photo, mesh)
+    out = relight(photo, mesh[:, :2], light, room, mesh)
+
+    def cheeks(image: np.ndarray) -> float:   # left cheek's brightness over the right's
+        (lx, ly), (rx, ry) = mesh[[205, 425], :2].astype(int)
+        return float(image[ly + 10:ly + 20, lx - 5:lx + 5].mean()
+                     / image[ry + 10:ry + 20, rx - 5:rx + 5].mean())
+
+    assert cheeks(photo) > 1.25 and cheeks(room) < 0.8
+    # most of the way: the gain any pixel takes is bounded (a wrong fit must not blacken it)
+    left = abs(np.log(cheeks(out) / cheeks(room)))
+    assert left < 0.35 * abs(np.log(cheeks(photo) / cheeks(room))), (cheeks(out), cheeks(room))
+    x, y = mesh[205, :2].astype(int)
+    patch, ring = out[y - 6:y + 6, x - 6:x + 6].mean(), out[y - 14:y + 14, x + 10:x + 14].mean()
+    assert patch > 0.85 * ring             # the room's dark patch did not come with its light
+    high = out.astype(np.float32) - cv2.GaussianBlur(out, (0, 0), 2).astype(np.float32)
+    assert high[100:160, 100:160].std() > 3.0                      # the photo's texture stays
+    assert relight(photo, mesh[:, :2], light, room, mesh, amount=0.0) is photo

@@ -2,7 +2,8 @@
 
 Per face and frame: the aligned target crop; the enrolled face warped onto the target's mesh
 (moved toward the source's shape, so identity survives in proportions too) with the mesh's
-numba kernel; its colour moved to the target's skin; then the fusion model blends it into the
+numba kernel; its photo's light swapped for the room's through both meshes' normals and its
+colour moved to the target's skin; then the fusion model blends it into the
 crop with the room's light (without a model for this machine, a feathered paste); pasted back
 through the feathered swap mask. An open mouth keeps the target's own mouth, a hand raised in
 front of the face stays in front, and a face turning to profile fades the swap out instead
@@ -67,8 +68,9 @@ class FaceSwapSettings:
             the face from its edge stays in front (by colour, so a beard or a fringe of hair
             counts too); "hands+objects"; "off".
         colour: Move the source's colour to the target's skin before blending.
-        light: 0–1, how far the enrolled photo's own light is replaced by the room's (the
-            camera's smooth skin shading), with `colour` on.
+        light: 0–1, how far the enrolled photo's own light is replaced by the room's (each
+            fitted to its face's mesh in 3D, then the camera's smooth skin brightness), with
+            `colour` on.
         detail: 0–1, the enrolled face's fine detail (skin texture, lashes) laid back over
             the fusion model's softer output: 1 brings the face to the camera's own sharpness
             around it.
@@ -211,7 +213,7 @@ class FaceSwapEffect:
         scale = SIDE / side   # the shape transfer works in the enrolled face's pixels
         dst = worn.shape.apply(landmarks * scale, s.shape) / scale
         dressed = dress(crop, landmarks, dst, worn.view.image, worn.view.landmarks,
-                        worn.skin_at(side), s.dressing, worn.iris)
+                        worn.skin_at(side), s.dressing, worn.iris, worn.light)
         mask = dressed.mask
         if self.model is not None:
             fused = self.model.run(target_context(crop, mask), dressed.warped, mask)

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from livecam.frame import FrameBGR, Points
 from livecam.geometry.mesh_raster import interpolate
+from livecam.geometry.normals import vertex_normals
 from livecam.compositing.masks import face_masks
 from livecam.tracking import mesh_regions as regions
 
@@ -26,21 +27,6 @@ WARM = np.array([0.55, 0.62, 1.0], np.float32)   # BGR tint where the light turn
 GAIN_ONE = 128                             # a gain of 1 in the 8-bit gain map
 NORMAL_SIDE = 96                           # normals are smooth: rasterised small, resized
 LIGHT_SIDE = 64                            # the light maps' side: light is smooth too
-
-
-def vertex_normals(points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Unit normals (view space, z toward the viewer) at each mesh vertex from 3D points in
-    MediaPipe's axes (x right, y down, z away from the camera)."""
-    a, b, c = (points[regions.SKIN_TRIANGLES[:, k]] for k in range(3))
-    face = np.cross(b - a, c - a)
-    # the mesh's triangles are not wound alike: turn each to face the camera (MediaPipe's z
-    # points away from it)
-    face[face[:, 2] > 0] *= -1.0
-    corners = regions.SKIN_TRIANGLES.ravel()   # each face's normal summed at its corners
-    normals = np.stack([np.bincount(corners, np.repeat(face[:, axis], 3), len(points))
-                        for axis in range(3)], axis=1)
-    normals[:, 2] = -normals[:, 2]
-    return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-9)
 
 
 def normal_map(landmarks: Points, depth: npt.NDArray[np.float32], side: int

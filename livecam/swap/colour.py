@@ -31,7 +31,7 @@ def match_colour(source: FrameBGR, target: FrameBGR, source_skin: npt.NDArray[np
     return cv2.cvtColor(cv2.transform(src_lab, matrix), cv2.COLOR_LAB2BGR)
 
 
-LIGHT_SIGMA = 1 / 8       # the light's scale, in crop sides: shading, not features
+LIGHT_SIGMA = 1 / 16      # the light's scale, in crop sides: shading, not features
 LIGHT_WORK_SIDE = 64      # the light is smooth: it is measured on a small copy
 LIGHT_GAIN = (0.7, 1.45)   # the most the light may darken or brighten a pixel
 

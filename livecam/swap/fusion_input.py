@@ -13,6 +13,7 @@ from livecam.frame import FrameBGR, Points
 from livecam.geometry.mesh_warp import warp_mesh
 from livecam.swap.colour import keep_lip_colour, match_colour, match_light
 from livecam.swap.interiors import Openings, interiors, lay_in
+from livecam.swap.relight import Light, relight
 from livecam.tracking.mesh_regions import FILLED_TRIANGLES
 
 
@@ -45,7 +46,8 @@ class Dressed:
 
 def dress(crop: FrameBGR, landmarks: Points, dst: Points, source: FrameBGR,
           source_marks: Points, source_skin: npt.NDArray[np.bool_], how: Dressing,
-          iris_ab: npt.NDArray[np.float32] | None = None) -> Dressed:
+          iris_ab: npt.NDArray[np.float32] | None = None,
+          source_light: Light | None = None) -> Dressed:
     """The enrolled face (`source`, its mesh `source_marks`) warped onto `dst` in `crop`.
 
     Args:
@@ -55,6 +57,8 @@ def dress(crop: FrameBGR, landmarks: Points, dst: Points, source: FrameBGR,
             measured: the enrolled photo's face, not the warp's edges).
         how: Colour, light and openings.
         iris_ab: The enrolled face's iris colour (Lab a, b) for the kept eyes.
+        source_light: The enrolled photo's light per vertex (`photo_light`); with it and
+            `landmarks` carrying depth (N×3) the light is moved in 3D, else by brightness alone.
     """
     side = crop.shape[0]
     warped, _ = warp_mesh(source, source_marks[:, :2], dst, FILLED_TRIANGLES,
@@ -63,7 +67,10 @@ def dress(crop: FrameBGR, landmarks: Points, dst: Points, source: FrameBGR,
     mask = swap_mask(dst, side, keep_mouth=False)
     if how.colour:
         skin = skin_mask(dst, side)   # the worn face's skin, and near enough the camera's
+        if source_light is not None and landmarks.shape[1] > 2:
+            warped = relight(warped, dst, source_light, crop, landmarks, how.light)
         warped = keep_lip_colour(match_colour(warped, crop, source_skin, skin), warped, dst)
+        # what the fitted light leaves (a cast shadow, a lamp's falloff) by brightness alone
         warped = match_light(warped, crop, skin, how.light)
     kept = interiors(crop, landmarks, dst, how.eyes, how.mouth, iris_ab)
     return Dressed(lay_in(warped, kept), mask, kept)

@@ -12,6 +12,7 @@ import numpy.typing as npt
 from livecam.compositing.masks import skin_mask
 from livecam.swap.faces_store import EnrolledFace, FaceView
 from livecam.swap.interiors import iris_chroma
+from livecam.swap.relight import Light, photo_light
 from livecam.swap.shape import ShapeTransfer
 
 VIEW_HYSTERESIS_DEG = 6.0   # another view must suit the head this much better to be worn
@@ -19,18 +20,20 @@ VIEW_HYSTERESIS_DEG = 6.0   # another view must suit the head this much better t
 
 @dataclass(frozen=True, slots=True, eq=False)
 class WornView:
-    """One view and what the swap needs of it: its shape, skin and iris colour."""
+    """One view and what the swap needs of it: its shape, skin, iris colour and light."""
 
     view: FaceView
     shape: ShapeTransfer
     skin: npt.NDArray[np.bool_]
     iris: npt.NDArray[np.float32]
+    light: Light
     _skins: dict[int, npt.NDArray[np.bool_]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, view: FaceView, side: int) -> WornView:
         return cls(view, ShapeTransfer(view.landmarks, side), skin_mask(view.landmarks, side),
-                   iris_chroma(view.image, view.landmarks))
+                   iris_chroma(view.image, view.landmarks),
+                   photo_light(view.image, view.landmarks))
 
     def skin_at(self, side: int) -> npt.NDArray[np.bool_]:
         """The skin mask at a crop side the resolution controller chose."""
