@@ -92,7 +92,8 @@ class SwapPairSampler:
             src_marks = marks + self.rng.normal(0, side / 200, marks.shape).astype(np.float32)
             src_marks += self.rng.uniform(-side / 80, side / 80, 2).astype(np.float32)
         # worn on the target's own mesh: the 3D shape transfer needs depth the cache lacks,
-        # and a same-person pair has no shape to transfer
+        # and a same-person pair has no shape to transfer; for the same reason the light is
+        # moved by the brightness ratio alone, not fitted in 3D as the live swap does
         dressed = dress(image, marks, marks, src_img, src_marks, skin_mask(src_marks, side),
                         DRESSING, iris_chroma(src_img, src_marks))
         mask = dressed.mask
