@@ -320,3 +320,28 @@ def test_the_streamers_own_eyes_look_where_they_look(data_dir, portrait):
         error[keep] = float(np.abs(np.array(iris_positions(reader.read(out))) - target).max())
     reader.close()
     assert error[True] < 0.1 < error[False]
+
+
+def test_a_new_view_is_faded_in_over_a_few_frames_not_popped(portrait, demo_tracked):
+    from livecam.swap.faces_store import EnrolledFace, FaceView
+
+    face, _ = enroll([portrait], "turning")
+    front = face.front
+    striped = front.image.copy()
+    striped[::6] = (striped[::6] * 0.5).astype(np.uint8)   # a texture colour matching keeps
+    side = FaceView(striped, front.landmarks, HeadPose(20.0, 0.0, 0.0), front.quality, "side")
+    save_face(EnrolledFace("turning", (dataclasses.replace(front, pose=HeadPose(0.0, 0.0, 0.0)),
+                                       side)))
+    image, faces = demo_tracked
+    effect = FaceSwapEffect(FaceSwapSettings(faces=("turning",), fusion="off", steady=0.0,
+                                             occluders="off"))
+    x0, y0, x1, y1 = (int(v) for v in faces[0].box)
+    outs = []
+    for i, yaw in enumerate(range(0, 31, 2)):   # the head turns toward the side view
+        turned = dataclasses.replace(faces[0], pose=HeadPose(float(yaw), 0.0, 0.0))
+        outs.append(effect.apply(Frame(image, i, i / 30), [turned])[y0:y1, x0:x1].astype(int))
+    effect.close()
+    total = np.abs(outs[-1] - outs[0]).mean()
+    steps = [np.abs(b - a).mean() for a, b in zip(outs, outs[1:])]
+    assert total > 3.0                          # the side view does look different
+    assert max(steps) < 0.35 * total, (max(steps), total)

@@ -12,12 +12,14 @@ of tearing.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 from livecam.adapt.ladder import round_to_step
@@ -48,6 +50,9 @@ log = logging.getLogger("livecam.swap")
 # it), so the temporal filter lets go at a smaller change than a stylizer's and holds camera
 # noise harder: flicker and missed blinks both fell (benchmarks/README.md, Face swap).
 STILL_CHANGE = 5.0
+# A head turning onto another enrolled view cross-fades to it over this many frames: the new
+# view's texture (its skin, its light) comes in without a pop.
+VIEW_FADE_FRAMES = 8
 Occluders = Literal["hands", "objects", "hands+objects", "off"]
 
 
@@ -128,6 +133,7 @@ class FaceSwapEffect:
         self.sources = [load_face(n) for n in names]
         self._worn = [prepare(f, SIDE) for f in self.sources]
         self._view_of: dict[int, int] = {}   # tracked face id → the view it wears
+        self._leaving: dict[int, tuple[int, int]] = {}   # face id → (view left, frames since)
         self.current = 0
         self.model: FusionModel | None = None
         self._server: TritonServer | None = None
@@ -180,11 +186,13 @@ class FaceSwapEffect:
             self._worn.append(prepare(face, SIDE))
         self.current = [f.name for f in self.sources].index(face.name)
         self._view_of.clear()
+        self._leaving.clear()
 
     def next_face(self) -> str:
         """Wear the next enrolled face of the preset; returns its name."""
         self.current = (self.current + 1) % len(self.sources)
         self._view_of.clear()
+        self._leaving.clear()
         return self.source.name
 
     def _chosen(self, faces: Sequence[Face]) -> list[Face]:
@@ -199,14 +207,15 @@ class FaceSwapEffect:
         return float(np.clip((s.fade_end_deg - yaw) / (s.fade_end_deg - s.fade_start_deg),
                              0.0, 1.0))
 
-    def swap_crop(self, crop: FrameBGR, landmarks: Points, worn: WornView
-                  ) -> tuple[FrameBGR, Mask]:
+    def swap_crop(self, crop: FrameBGR, landmarks: Points, worn: WornView,
+                  leaving: tuple[WornView, float] | None = None) -> tuple[FrameBGR, Mask]:
         """The swapped aligned crop and its paste mask (the crop's side, SIDE or less).
 
         Args:
             crop: The aligned camera crop.
             landmarks: Its mesh in crop pixels, with depth in the same pixels (N×3).
             worn: The view of the enrolled face to wear.
+            leaving: A view being faded out and its weight, worn on the same mesh.
         """
         s = self.settings
         side = crop.shape[0]
@@ -214,6 +223,12 @@ class FaceSwapEffect:
         dst = worn.shape.apply(landmarks * scale, s.shape) / scale
         dressed = dress(crop, landmarks, dst, worn.view.image, worn.view.landmarks,
                         worn.skin_at(side), s.dressing, worn.iris, worn.light)
+        if leaving is not None:
+            old, weight = leaving
+            before = dress(crop, landmarks, dst, old.view.image, old.view.landmarks,
+                           old.skin_at(side), s.dressing, old.iris, old.light)
+            dressed = dataclasses.replace(dressed, warped=cv2.addWeighted(
+                before.warped, weight, dressed.warped, 1.0 - weight, 0.0))
         mask = dressed.mask
         if self.model is not None:
             fused = self.model.run(target_context(crop, mask), dressed.warped, mask)
@@ -243,15 +258,18 @@ class FaceSwapEffect:
             aligned = align_face(frame.image, face.landmarks, self.resolution)
             depth = face.landmarks[:, 2:3] * crop_scale(aligned.to_crop)
             views = self._worn[self.current]
-            view = pick_view(views, face.pose.yaw_deg, self._view_of.get(face.face_id))
+            worn = self._view_of.get(face.face_id)
+            view = pick_view(views, face.pose.yaw_deg, worn)
             self._view_of[face.face_id] = view
             fused, mask = self.swap_crop(aligned.image, np.hstack([aligned.landmarks, depth]),
-                                         views[view])
+                                         views[view], self._fade_out(face.face_id, worn, view,
+                                                                     views))
             fused = self._flicker.apply(face.face_id, aligned.image, fused)
             swapped.append((face, aligned, fused, mask * fade))
         seen = {face.face_id for face, _ in chosen}
         self._flicker.forget(seen)
         self._view_of = {k: v for k, v in self._view_of.items() if k in seen}
+        self._leaving = {k: v for k, v in self._leaving.items() if k in seen}
         if self._hand_job is not None and self._hand_job.done():
             self._found, self._hand_job = self._hand_job.result(), None
         # a palm search still running after the swap is not waited for: its hands are used
@@ -263,6 +281,21 @@ class FaceSwapEffect:
                                                self.resolution))
             paste_face(out, fused, mask, aligned.to_crop)
         return out
+
+    def _fade_out(self, face_id: int, worn: int | None, view: int,
+                  views: Sequence[WornView]) -> tuple[WornView, float] | None:
+        """The view `face_id` is leaving and its weight this frame, while the fade lasts."""
+        if worn is not None and worn != view:
+            self._leaving[face_id] = (worn, 0)
+        if face_id not in self._leaving:
+            return None
+        old, frames = self._leaving[face_id]
+        frames += 1
+        if frames >= VIEW_FADE_FRAMES or old == view:
+            del self._leaving[face_id]
+            return None
+        self._leaving[face_id] = (old, frames)
+        return views[old], 1.0 - frames / VIEW_FADE_FRAMES
 
     @property
     def remote(self) -> str | None:
