@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from livecam.config_tables import choices
 from livecam.inference.choices import FusionTier, Tier
 from livecam_train.loop import RunSettings
@@ -118,8 +120,9 @@ def _prepare(args: argparse.Namespace, cache: Path) -> None:
     data = Path(args.data) if args.data else DEFAULT_DATA
     if not data.is_dir():
         raise SystemExit(f"livecam train: error: shared data not found at {data}; pass --data")
-    if not (cache / "train.npz").is_file():
-        build_cache(data, cache)
+    faces = cache / "train.npz"
+    if not faces.is_file() or "depth" not in np.load(faces).files:
+        build_cache(data, cache)   # a cache from before depth was kept is aligned again
     if not (cache / "anime-faces-train.npz").is_file():
         build_anime_cache(data, cache)
     for style in [args.style] if args.style else list(RENDERERS):

@@ -41,6 +41,11 @@ class FaceSet:
     landmarks: npt.NDArray[np.float32]   # N×478×2
     valid: npt.NDArray[np.uint8]         # N×side×side, 0 where the crop lies outside the photo
     names: npt.NDArray[np.str_]
+    depth: npt.NDArray[np.float32] | None = None   # N×478, in crop pixels (older caches: none)
+
+    def subset(self, keep: list[int]) -> FaceSet:
+        return FaceSet(self.images[keep], self.landmarks[keep], self.valid[keep],
+                       self.names[keep], None if self.depth is None else self.depth[keep])
 
 
 def is_held_out(name: str) -> bool:
@@ -58,8 +63,10 @@ def list_photos(data_dir: Path, folder: str) -> list[Path]:
                   (".jpg", ".jpeg", ".png"))
 
 
-def _align_many(args: tuple[list[str], int]
-                ) -> list[tuple[str, npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]]:
+Aligned = tuple[str, npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]
+
+
+def _align_many(args: tuple[list[str], int]) -> list[Aligned]:
     import cv2  # noqa: PLC0415 - runs in a worker process
     import mediapipe as mp  # noqa: PLC0415
 
@@ -82,7 +89,8 @@ def _align_many(args: tuple[list[str], int]
         aligned = align_face(image, landmarks, side)
         inside = np.full(image.shape[:2], 255, np.uint8)
         valid = cv2.warpAffine(inside, aligned.to_crop, (side, side), flags=cv2.INTER_NEAREST)
-        out.append((path, aligned.image, aligned.landmarks, valid))
+        depth = landmarks[:, 2] * float(np.hypot(*aligned.to_crop[:, 0]))   # as x and y scale
+        out.append((path, aligned.image, aligned.landmarks, valid, depth))
     mesh.close()
     return out
 
@@ -92,7 +100,7 @@ def build_cache(data_dir: Path, cache_dir: Path, side: int = 256, workers: int =
     cache_dir.mkdir(parents=True, exist_ok=True)
     paths = [str(p) for folder in REAL_SETS.values() for p in list_photos(data_dir, folder)]
     chunks = [(paths[i:i + 64], side) for i in range(0, len(paths), 64)]
-    rows: list[tuple[str, npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]] = []
+    rows: list[Aligned] = []
     with ProcessPoolExecutor(workers) as pool:
         for done, chunk in enumerate(pool.map(_align_many, chunks)):
             rows.extend(chunk)
@@ -104,13 +112,15 @@ def build_cache(data_dir: Path, cache_dir: Path, side: int = 256, workers: int =
                  images=np.stack([r[1] for r in part]),
                  landmarks=np.stack([r[2] for r in part]).astype(np.float32),
                  valid=np.stack([r[3] for r in part]),
-                 names=np.array([os.path.relpath(r[0], data_dir) for r in part]))
+                 names=np.array([os.path.relpath(r[0], data_dir) for r in part]),
+                 depth=np.stack([r[4] for r in part]).astype(np.float32))
         log.info(f"{split}: {len(part)} faces")
 
 
 def load_faces(cache_dir: Path, split: str) -> FaceSet:
     data = np.load(cache_dir / f"{split}.npz")
-    return FaceSet(data["images"], data["landmarks"], data["valid"], data["names"])
+    return FaceSet(data["images"], data["landmarks"], data["valid"], data["names"],
+                   data["depth"] if "depth" in data.files else None)
 
 
 def build_anime_cache(data_dir: Path, cache_dir: Path, side: int = 256) -> None:

@@ -6,8 +6,9 @@ purpose, and the real face as the answer.
   learns light and colour transfer across photos and the warp's own artefacts.
 - Self pairs (every face): the face warped onto its own mesh moved a little (misalignment),
   then given a colour cast, a gamma, a directional light, blur or sharpening and noise.
-Both are then dressed by the run-time `dress` (colour and light transfer, the target's own eyes
-and mouth laid in, the mask), so training sees what the live swap gives the model.
+Both are then dressed by the run-time `dress` (colour and light transfer, in 3D where the cache
+holds depth, the target's own eyes and mouth laid in, the mask), so training sees what the live
+swap gives the model.
 Identities listed in HELD_OUT_IDS never appear (they are for evaluation).
 """
 
@@ -24,6 +25,7 @@ from livecam.frame import FrameBGR
 from livecam.effects.face_swap import FaceSwapSettings
 from livecam.swap.fusion_input import dress, target_context
 from livecam.swap.interiors import iris_chroma
+from livecam.swap.relight import photo_light
 from livecam.compositing.masks import skin_mask
 from livecam_train.faces import FaceSet
 
@@ -82,20 +84,26 @@ class SwapPairSampler:
 
     def sample(self, i: int) -> tuple[npt.NDArray[np.float32], FrameBGR, npt.NDArray[np.float32]]:
         """One pair at the cache's side: 7-channel input in [-1, 1], answer, weight."""
-        image, marks, valid = self._scaled(i)
+        image, marks, valid, depth = self._scaled(i)
         side = image.shape[0]
         if i in self.same_person and self.rng.random() < self.share:
             j = int(self.rng.choice([k for k in self.same_person[i] if k != i]))
-            src_img, src_marks, _ = self._scaled(j)
+            src_img, src_marks, _, src_depth = self._scaled(j)
         else:
             src_img = perturb(self.rng, image)
             src_marks = marks + self.rng.normal(0, side / 200, marks.shape).astype(np.float32)
             src_marks += self.rng.uniform(-side / 80, side / 80, 2).astype(np.float32)
-        # worn on the target's own mesh: the 3D shape transfer needs depth the cache lacks,
-        # and a same-person pair has no shape to transfer; for the same reason the light is
-        # moved by the brightness ratio alone, not fitted in 3D as the live swap does
-        dressed = dress(image, marks, marks, src_img, src_marks, skin_mask(src_marks, side),
-                        DRESSING, iris_chroma(src_img, src_marks))
+            src_depth = depth
+        # worn on the target's own mesh: a same-person pair has no shape to transfer. With
+        # depth in the cache the light is fitted in 3D as the live swap does; an older cache
+        # has none, and the light is moved by the brightness ratio alone
+        light = None
+        if depth is not None and src_depth is not None:
+            marks = np.column_stack([marks, depth])
+            light = photo_light(src_img, np.column_stack([src_marks, src_depth]))
+        dressed = dress(image, marks, marks[:, :2], src_img, src_marks,
+                        skin_mask(src_marks, side), DRESSING, iris_chroma(src_img, src_marks),
+                        light)
         mask = dressed.mask
         context = target_context(image, mask)
         x = np.concatenate([context.astype(np.float32) / 127.5 - 1,
@@ -105,8 +113,10 @@ class SwapPairSampler:
         return x, image, weight
 
     def _scaled(self, i: int) -> tuple[FrameBGR, npt.NDArray[np.float32],
-                                       npt.NDArray[np.float32]]:
+                                       npt.NDArray[np.float32], npt.NDArray[np.float32] | None]:
+        """Face `i` at the sampler's side: image, mesh (N×2), valid pixels and depth (N)."""
         image, marks = self.faces.images[i], self.faces.landmarks[i]
+        depth = None if self.faces.depth is None else self.faces.depth[i]
         valid = (self.faces.valid[i] > 128).astype(np.float32)
         if image.shape[0] != self.size:
             scale = self.size / image.shape[0]
@@ -114,7 +124,9 @@ class SwapPairSampler:
             image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
             valid = cv2.resize(valid, size, interpolation=cv2.INTER_AREA)
             marks = marks * scale
-        return image, marks.astype(np.float32), valid
+            depth = None if depth is None else depth * scale
+        return image, marks.astype(np.float32), valid, \
+            None if depth is None else depth.astype(np.float32)
 
     def batch(self, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         xs, ys, ws = [], [], []

@@ -45,9 +45,8 @@ def held_out_batch(cache: Path, size: int, count: int = 48, seed: int = 1234
     """Swap pairs of identities the model never sees in training (CelebA test photos)."""
     held = load_faces(cache, "holdout")
     keep = [i for i, n in enumerate(held.names) if identity_of(str(n)) in HELD_OUT_IDS]
-    subset = type(held)(held.images[keep], held.landmarks[keep], held.valid[keep],
-                        held.names[keep])
-    sampler = SwapPairSampler(subset, size, seed=seed, same_person_share=1.0, held_out=True)
+    sampler = SwapPairSampler(held.subset(keep), size, seed=seed, same_person_share=1.0,
+                              held_out=True)
     x, y, w = sampler.batch(count)
     return x, y, (x[:, 6:7] + 1) / 2
 
