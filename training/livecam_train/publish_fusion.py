@@ -132,8 +132,10 @@ def publish_fusion(weights: Path, models: Path, cache_dir: Path
 # what the committed weights went through that a fresh run (above) does not repeat
 HISTORY = {"S": """
 The published S weights had their first 8,000 steps on an earlier input
-(colour transfer only, the mouth cut out of the mask) and the last 2,500 on the dressing
-above, all under bfloat16 autocast.""",
+(colour transfer only, the mouth cut out of the mask) and 2,500 on the dressing above with the
+light moved by a brightness ratio alone, then 2,000 (`--size 256 --steps 12500 --batch 8`) on
+the dressing with the light fitted in 3D (the training cache now keeps each face's depth), all
+under bfloat16 autocast.""",
            "M": """
 The published M weights had their first 3,100 steps on an earlier input
 (colour transfer only, the mouth cut out of the mask), under bfloat16 autocast, and the last
