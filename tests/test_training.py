@@ -23,18 +23,25 @@ from livecam_train.weights import load_weights  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def faces():
+def tracked():
+    """Ten aligned demo crops, their meshes and the meshes' depth (crop pixels)."""
     demo = DemoSource(640, 360, realtime=False)
     tracker = MediaPipeTracker(TrackingSettings(max_faces=1, smoothing=False))
-    crops, marks = [], []
+    crops, marks, depths = [], [], []
     for i in range(10):
         image = demo.render(i * 0.7)
         (face,) = tracker.track(Frame(image, i, i * 0.7))
         aligned = align_face(image, face.landmarks, 128)
         crops.append(aligned.image)
         marks.append(aligned.landmarks)
+        depths.append(face.landmarks[:, 2] * float(np.hypot(*aligned.to_crop[:, 0])))
     tracker.close()
-    return np.stack(crops), np.stack(marks)
+    return np.stack(crops), np.stack(marks), np.stack(depths).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def faces(tracked):
+    return tracked[:2]
 
 
 def _texture(img, where):
@@ -358,32 +365,21 @@ def test_training_sides_are_parsed_and_bad_ones_say_what_is_wrong(capsys):
     assert RunSettings(steps=1, size=96).side(5) == 96
 
 
-def test_the_fusion_pairs_are_lit_in_3d_where_the_cache_holds_depth(monkeypatch):
+def test_the_fusion_pairs_are_lit_in_3d_where_the_cache_holds_depth(tracked, monkeypatch):
     """Training dresses faces as the live swap does: with depth the enrolled light is fitted
     on the mesh and swapped for the target's; an older cache without depth still samples."""
     from livecam_train import swap_pairs
     from livecam_train.faces import FaceSet
 
-    demo = DemoSource(640, 360, realtime=False)
-    tracker = MediaPipeTracker(TrackingSettings(max_faces=1, smoothing=False))
-    crops, marks, depths = [], [], []
-    for i in range(2):
-        image = demo.render(i * 0.7)
-        (face,) = tracker.track(Frame(image, i, i * 0.7))
-        aligned = align_face(image, face.landmarks, 128)
-        crops.append(aligned.image)
-        marks.append(aligned.landmarks)
-        depths.append(face.landmarks[:, 2] * float(np.hypot(*aligned.to_crop[:, 0])))
-    tracker.close()
+    crops, marks, depths = (part[:2] for part in tracked)
     names = np.array([f"faces-celeba-ids/train/celeb_1/{i}.jpg" for i in range(2)])
     valid = np.full((2, 128, 128), 255, np.uint8)
     fitted = []
     real = swap_pairs.photo_light
     monkeypatch.setattr(swap_pairs, "photo_light",
                         lambda image, points: fitted.append(points.shape) or real(image, points))
-    with_depth = FaceSet(np.stack(crops), np.stack(marks), valid, names,
-                         np.stack(depths).astype(np.float32))
-    flat = FaceSet(np.stack(crops), np.stack(marks), valid, names)
+    with_depth = FaceSet(crops, marks, valid, names, depths)
+    flat = FaceSet(crops, marks, valid, names)
     x3, y3, _ = swap_pairs.SwapPairSampler(with_depth, 128, seed=3).sample(0)
     assert fitted == [(478, 3)]                      # the worn face's photo light, on its mesh
     x2, y2, _ = swap_pairs.SwapPairSampler(flat, 128, seed=3).sample(0)
