@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch", reason="training needs torch and livecam-tr
 pytest.importorskip("livecam_train", reason="training needs the livecam-train package")
 
 from livecam.frame import Frame  # noqa: E402
-from livecam.geometry.align import align_face  # noqa: E402
+from livecam.geometry.align import align_face, crop_scale  # noqa: E402
 from livecam_train.render.fairy_tale import render_fairy_tale  # noqa: E402
 from livecam.sources.demo import DemoSource  # noqa: E402
 from livecam.tracking.mediapipe_mesh import MediaPipeTracker  # noqa: E402
@@ -34,7 +34,7 @@ def tracked():
         aligned = align_face(image, face.landmarks, 128)
         crops.append(aligned.image)
         marks.append(aligned.landmarks)
-        depths.append(face.landmarks[:, 2] * float(np.hypot(*aligned.to_crop[:, 0])))
+        depths.append(face.landmarks[:, 2] * crop_scale(aligned.to_crop))
     tracker.close()
     return np.stack(crops), np.stack(marks), np.stack(depths).astype(np.float32)
 

@@ -39,7 +39,7 @@ from livecam.swap.enroll import SIDE
 from livecam.swap.detail import restore_detail
 from livecam.swap.features import keep_features
 from livecam.swap.faces_store import EnrolledFace, list_faces, load_face
-from livecam.swap.fusion_input import Dressing, dress, plain_paste, target_context
+from livecam.swap.fusion_input import Dressing, dress, plain_paste, put_on, target_context
 from livecam.swap.interiors import lay_in
 from livecam.swap.occluders import hand_mask, object_mask
 from livecam.swap.worn import WornView, pick_view, prepare
@@ -223,12 +223,12 @@ class FaceSwapEffect:
         dst = worn.shape.apply(landmarks * scale, s.shape) / scale
         dressed = dress(crop, landmarks, dst, worn.view.image, worn.view.landmarks,
                         worn.skin_at(side), s.dressing, worn.iris, worn.light)
-        if leaving is not None:
+        if leaving is not None:   # the view left, on the same mesh, the same openings
             old, weight = leaving
-            before = dress(crop, landmarks, dst, old.view.image, old.view.landmarks,
-                           old.skin_at(side), s.dressing, old.iris, old.light)
-            dressed = dataclasses.replace(dressed, warped=cv2.addWeighted(
-                before.warped, weight, dressed.warped, 1.0 - weight, 0.0))
+            before = put_on(crop, landmarks, dst, old.view.image, old.view.landmarks,
+                            old.skin_at(side), s.dressing, old.light)
+            dressed = dataclasses.replace(dressed, warped=lay_in(cv2.addWeighted(
+                before, weight, dressed.warped, 1.0 - weight, 0.0), dressed.openings))
         mask = dressed.mask
         if self.model is not None:
             fused = self.model.run(target_context(crop, mask), dressed.warped, mask)

@@ -60,11 +60,21 @@ def dress(crop: FrameBGR, landmarks: Points, dst: Points, source: FrameBGR,
         source_light: The enrolled photo's light per vertex (`photo_light`); with it and
             `landmarks` carrying depth (N×3) the light is moved in 3D, else by brightness alone.
     """
+    warped = put_on(crop, landmarks, dst, source, source_marks, source_skin, how, source_light)
+    # the mouth is not cut out: its interior is the target's own inside the worn face
+    mask = swap_mask(dst, crop.shape[0], keep_mouth=False)
+    kept = interiors(crop, landmarks, dst, how.eyes, how.mouth, iris_ab)
+    return Dressed(lay_in(warped, kept), mask, kept)
+
+
+def put_on(crop: FrameBGR, landmarks: Points, dst: Points, source: FrameBGR,
+           source_marks: Points, source_skin: npt.NDArray[np.bool_], how: Dressing,
+           source_light: Light | None = None) -> FrameBGR:
+    """`dress`'s warp with the target's colour and light, before the openings are laid in
+    (what differs between two views of one enrolled face worn on the same mesh)."""
     side = crop.shape[0]
     warped, _ = warp_mesh(source, source_marks[:, :2], dst, FILLED_TRIANGLES,
                           out=np.zeros((side, side, 3), np.uint8))
-    # the mouth is not cut out: its interior is the target's own inside the worn face
-    mask = swap_mask(dst, side, keep_mouth=False)
     if how.colour:
         skin = skin_mask(dst, side)   # the worn face's skin, and near enough the camera's
         if source_light is not None and landmarks.shape[1] > 2:
@@ -72,8 +82,7 @@ def dress(crop: FrameBGR, landmarks: Points, dst: Points, source: FrameBGR,
         warped = keep_lip_colour(match_colour(warped, crop, source_skin, skin), warped, dst)
         # what the fitted light leaves (a cast shadow, a lamp's falloff) by brightness alone
         warped = match_light(warped, crop, skin, how.light)
-    kept = interiors(crop, landmarks, dst, how.eyes, how.mouth, iris_ab)
-    return Dressed(lay_in(warped, kept), mask, kept)
+    return warped
 
 
 def target_context(target: FrameBGR, mask: Mask) -> FrameBGR:

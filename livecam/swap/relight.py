@@ -66,18 +66,14 @@ def _fit(normals: npt.NDArray[np.float64], lum: npt.NDArray[np.float64]) -> npt.
     return coefficients
 
 
-def shading(normals: npt.NDArray[np.float64], image: FrameBGR, at: Points) -> Light:
-    """The light fitted to the skin of `image` (whose mesh vertices lie at `at`, crop pixels,
-    with `normals`), evaluated at every vertex and scaled to the skin's mean."""
-    lum = _brightness(image, at)[SKIN_VERTICES].astype(np.float64)
+def photo_light(image: FrameBGR, points: Points) -> Light:
+    """The light on the face in `image` (a photo or a camera crop), fitted to its skin and
+    evaluated at every vertex of its mesh `points` (N×3, crop pixels and depth in the same
+    pixels), scaled to the skin's mean."""
+    normals = vertex_normals(points.astype(np.float64))
+    lum = _brightness(image, points)[SKIN_VERTICES].astype(np.float64)
     light = _basis(normals) @ _fit(normals[SKIN_VERTICES], lum)
     return light / max(float(light[SKIN_VERTICES].mean()), 1e-6)
-
-
-def photo_light(image: FrameBGR, points: Points) -> Light:
-    """The light a face's photo was taken in, at each vertex of its mesh `points` (N×3, crop
-    pixels and depth in the same pixels)."""
-    return shading(vertex_normals(points.astype(np.float64)), image, points)
 
 
 def relight(worn: FrameBGR, at: Points, photo: Light, target: FrameBGR, target_points: Points,

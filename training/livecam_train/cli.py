@@ -10,8 +10,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from livecam.config_tables import choices
 from livecam.inference.choices import FusionTier, Tier
 from livecam_train.loop import RunSettings
@@ -114,14 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _prepare(args: argparse.Namespace, cache: Path) -> None:
-    from livecam_train.faces import DEFAULT_DATA, build_anime_cache, build_cache  # noqa: PLC0415
+    from livecam_train.faces import (DEFAULT_DATA, build_anime_cache, build_cache,  # noqa: PLC0415
+                                     keeps_depth)
     from livecam_train.teacher import RENDERERS, build_targets  # noqa: PLC0415
 
     data = Path(args.data) if args.data else DEFAULT_DATA
     if not data.is_dir():
         raise SystemExit(f"livecam train: error: shared data not found at {data}; pass --data")
-    faces = cache / "train.npz"
-    if not faces.is_file() or "depth" not in np.load(faces).files:
+    if not keeps_depth(cache):
         build_cache(data, cache)   # a cache from before depth was kept is aligned again
     if not (cache / "anime-faces-train.npz").is_file():
         build_anime_cache(data, cache)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from livecam.geometry.align import align_face
+from livecam.geometry.align import align_face, crop_scale
 
 DEFAULT_DATA = Path(os.environ.get("LIVECAM_DATA", "../shared/data"))
 
@@ -89,7 +89,7 @@ def _align_many(args: tuple[list[str], int]) -> list[Aligned]:
         aligned = align_face(image, landmarks, side)
         inside = np.full(image.shape[:2], 255, np.uint8)
         valid = cv2.warpAffine(inside, aligned.to_crop, (side, side), flags=cv2.INTER_NEAREST)
-        depth = landmarks[:, 2] * float(np.hypot(*aligned.to_crop[:, 0]))   # as x and y scale
+        depth = landmarks[:, 2] * crop_scale(aligned.to_crop)   # as x and y are scaled
         out.append((path, aligned.image, aligned.landmarks, valid, depth))
     mesh.close()
     return out
@@ -115,6 +115,15 @@ def build_cache(data_dir: Path, cache_dir: Path, side: int = 256, workers: int =
                  names=np.array([os.path.relpath(r[0], data_dir) for r in part]),
                  depth=np.stack([r[4] for r in part]).astype(np.float32))
         log.info(f"{split}: {len(part)} faces")
+
+
+def keeps_depth(cache_dir: Path) -> bool:
+    """Whether the face cache is there and holds the meshes' depth (older caches do not)."""
+    faces = cache_dir / "train.npz"
+    if not faces.is_file():
+        return False
+    with np.load(faces) as cached:
+        return "depth" in cached.files
 
 
 def load_faces(cache_dir: Path, split: str) -> FaceSet:

@@ -124,9 +124,8 @@ class SwapPairSampler:
             image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
             valid = cv2.resize(valid, size, interpolation=cv2.INTER_AREA)
             marks = marks * scale
-            depth = None if depth is None else depth * scale
-        return image, marks.astype(np.float32), valid, \
-            None if depth is None else depth.astype(np.float32)
+            depth = None if depth is None else depth * np.float32(scale)
+        return image, marks.astype(np.float32), valid, depth
 
     def batch(self, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         xs, ys, ws = [], [], []
