@@ -311,6 +311,7 @@ def _cmd_presets() -> int:
 
 
 def _cmd_enroll(args: argparse.Namespace) -> int:
+    from livecam.swap.cover import hair_cover  # noqa: PLC0415
     from livecam.swap.enroll import enroll  # noqa: PLC0415
     from livecam.swap.faces_store import PREVIEW, save_face  # noqa: PLC0415
 
@@ -324,6 +325,11 @@ def _cmd_enroll(args: argparse.Namespace) -> int:
           f"{f' with views turned {turned}' if turned else ''} in {where}; check what was "
           f"kept in {where / PREVIEW}, then use it with 'livecam run --preset face-swap "
           f"--face {face.name}'")
+    covered = sum(hair_cover(v.image, v.landmarks) is not None for v in face.views)
+    if covered:
+        print(f"  hair over the face in {covered} of {len(face.views)} view(s) is left out: "
+              "the camera's own forehead shows there (greyed in the preview); a photo with "
+              "the forehead clear swaps more of the face")
     return 0
 
 

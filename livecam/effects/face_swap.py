@@ -39,6 +39,7 @@ from livecam.swap.enroll import SIDE
 from livecam.swap.detail import restore_detail
 from livecam.swap.features import keep_features
 from livecam.swap.faces_store import EnrolledFace, list_faces, load_face
+from livecam.swap.cover import worn_cover
 from livecam.swap.fusion_input import Dressing, dress, plain_paste, put_on, target_context
 from livecam.swap.interiors import lay_in
 from livecam.swap.occluders import hand_mask, object_mask
@@ -241,6 +242,9 @@ class FaceSwapEffect:
         # as sharp as the camera over the whole pasted face: brows and lids hold most edges
         fused = restore_detail(fused, dressed.warped, mask, s.detail, crop, mask > 0.5)
         fused = lay_in(fused, dressed.openings)   # the camera's own openings go out as they are
+        if worn.cover is not None:   # the enrolled photo's hair: the camera's forehead shows
+            # (out of the paste only: the model saw the mask it was trained on)
+            mask = mask * (1.0 - worn_cover(worn.cover, worn.view.landmarks, dst, side))
         if self._objects:   # out of the paste only: the model saw the whole face
             keep = object_mask(crop, landmarks, skin_mask(landmarks, side))
             # where the object is all but certain, nothing is pasted, not even a resampled copy

@@ -18,6 +18,7 @@ from livecam.config_tables import did_you_mean
 from livecam.errors import PresetError
 from livecam.frame import FrameBGR, HeadPose, Points
 from livecam.paths import user_data_dir
+from livecam.swap.cover import hair_cover
 
 PREVIEW = "preview.jpg"
 NAME_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
@@ -118,10 +119,17 @@ def save_face(face: EnrolledFace, folder: Path | None = None) -> Path:
 
 
 def preview(face: EnrolledFace) -> FrameBGR:
-    """The kept views side by side, each labelled with its head turn and where it came from."""
+    """The kept views side by side, each labelled with its head turn and where it came from;
+    hair found over a face is greyed and outlined: the camera's own face shows there."""
     tiles = []
     for view in sorted(face.views, key=lambda v: v.pose.yaw_deg):
         tile = view.image.copy()
+        cover = hair_cover(view.image, view.landmarks)
+        if cover is not None:
+            left_out = (cover > 0.5).astype(np.uint8)
+            tile[left_out > 0] = tile[left_out > 0] // 3 + 85
+            edges, _ = cv2.findContours(left_out, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            cv2.drawContours(tile, edges, -1, (255, 255, 255), 1, cv2.LINE_AA)
         label = f"yaw {view.pose.yaw_deg:+.0f}  q {view.quality:.2f}"
         for colour, width in (((0, 0, 0), 3), ((255, 255, 255), 1)):
             cv2.putText(tile, label, (6, tile.shape[0] - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.45,

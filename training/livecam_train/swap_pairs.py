@@ -26,7 +26,7 @@ from livecam.effects.face_swap import FaceSwapSettings
 from livecam.swap.fusion_input import dress, target_context
 from livecam.swap.interiors import iris_chroma
 from livecam.swap.relight import photo_light
-from livecam.compositing.masks import skin_mask
+from livecam.swap.worn import enrolled_skin
 from livecam_train.faces import FaceSet
 
 DRESSING = FaceSwapSettings().dressing   # the face swap's own (the preset keeps these)
@@ -102,7 +102,8 @@ class SwapPairSampler:
             marks = np.column_stack([marks, depth])
             light = photo_light(src_img, np.column_stack([src_marks, src_depth]))
         dressed = dress(image, marks, marks[:, :2], src_img, src_marks,
-                        skin_mask(src_marks, side), DRESSING, iris_chroma(src_img, src_marks),
+                        enrolled_skin(src_img, src_marks, side)[0], DRESSING,
+                        iris_chroma(src_img, src_marks),
                         light)
         mask = dressed.mask
         context = target_context(image, mask)
