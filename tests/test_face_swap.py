@@ -345,3 +345,9 @@ def test_a_new_view_is_faded_in_over_a_few_frames_not_popped(portrait, demo_trac
     steps = [np.abs(b - a).mean() for a, b in zip(outs, outs[1:])]
     assert total > 3.0                          # the side view does look different
     assert max(steps) < 0.35 * total, (max(steps), total)
+
+
+def test_enrolment_advises_a_closed_mouth_photo_when_the_lips_are_parted(data_dir):
+    photos = data_dir / "test-photos"
+    assert "lips parted" in examine(photos / "liveportrait_d9.jpg", "open").reason
+    assert "lips parted" not in examine(photos / "deepface_img5.jpg", "closed").reason

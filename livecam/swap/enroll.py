@@ -174,11 +174,15 @@ def examine_image(image: FrameBGR, label: str, name: str, pick: int | None = Non
         return Verdict(label, None, "black-and-white: the swap needs the face's colour")
     gain = float(np.hypot(*aligned.to_crop[:, 0]))
     crop_marks = np.concatenate([aligned.landmarks, marks[:, 2:3] * gain], axis=1)
-    quality = _quality(aligned.image, size_px, pose.yaw_deg, pose.pitch_deg, eyes,
-                       mouth_open_ratio(marks))
+    mouth = mouth_open_ratio(marks)
+    quality = _quality(aligned.image, size_px, pose.yaw_deg, pose.pitch_deg, eyes, mouth)
     view = FaceView(aligned.image, crop_marks.astype(np.float32), pose, quality, label)
     turned = "" if _frontal(view) else f", turned {pose.yaw_deg:+.0f}°"
-    return Verdict(label, EnrolledFace(name, (view,)), f"usable, quality {quality:.2f}{turned}")
+    # the worn lips follow the streamer's: parted ones are stretched shut on a closed mouth
+    parted = (", lips parted: a photo with the lips closed swaps better"
+              if mouth >= LIPS_PARTED else "")
+    return Verdict(label, EnrolledFace(name, (view,)),
+                   f"usable, quality {quality:.2f}{turned}{parted}")
 
 
 def _frontal(view: FaceView) -> bool:
