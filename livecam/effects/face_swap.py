@@ -121,6 +121,13 @@ class FaceSwapSettings:
         return Dressing(self.colour, self.light, self.keep_eyes, self.keep_mouth)
 
 
+def _hair_on(worn: WornView, dst: Points, side: int) -> Mask | float:
+    """The view's hair (`WornView.cover`) worn on the mesh `dst`; 0.0 when it has none."""
+    if worn.cover is None:
+        return 0.0
+    return worn_cover(worn.cover, worn.view.landmarks, dst, side)
+
+
 class FaceSwapEffect:
     """Swaps tracked faces for enrolled ones."""
 
@@ -242,9 +249,13 @@ class FaceSwapEffect:
         # as sharp as the camera over the whole pasted face: brows and lids hold most edges
         fused = restore_detail(fused, dressed.warped, mask, s.detail, crop, mask > 0.5)
         fused = lay_in(fused, dressed.openings)   # the camera's own openings go out as they are
-        if worn.cover is not None:   # the enrolled photo's hair: the camera's forehead shows
-            # (out of the paste only: the model saw the mask it was trained on)
-            mask = mask * (1.0 - worn_cover(worn.cover, worn.view.landmarks, dst, side))
+        # the enrolled photo's hair: the camera's forehead shows there (out of the paste
+        # only: the model saw the mask it was trained on)
+        hair = _hair_on(worn, dst, side)
+        if leaving is not None:
+            hair = hair * (1.0 - leaving[1]) + _hair_on(leaving[0], dst, side) * leaving[1]
+        if np.any(hair):
+            mask = mask * (1.0 - hair)
         if self._objects:   # out of the paste only: the model saw the whole face
             keep = object_mask(crop, landmarks, skin_mask(landmarks, side))
             # where the object is all but certain, nothing is pasted, not even a resampled copy
