@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from livecam.compositing.masks import head_mask, swap_mask
-from livecam.compositing.paste import _person_in_crop, paste_face
+from livecam.compositing.paste import _person_in_crop, paste_face, two_band_blend
 from livecam.geometry.align import crop_transform
 from livecam.sources.demo import DemoSource
 from livecam.tracking.mesh_topology import FACE_OVAL
@@ -118,3 +118,31 @@ def test_the_edge_colour_match_removes_a_colour_cast():
     paste_face(matched, cast, mask, to_crop, match_edge=True)
     assert np.abs(matched.astype(int) - frame).mean() < 0.5 * np.abs(plain.astype(int)
                                                                        - frame).mean()
+
+
+def test_two_bands_keep_the_grain_across_the_feather_and_blend_the_light():
+    rng = np.random.default_rng(0)
+    side = 256
+    grain = lambda: np.clip(128 + rng.normal(0, 18, (side, side, 3)), 0, 255).astype(np.uint8)  # noqa: E731
+    crop, under = grain(), grain()
+    ramp = np.clip((np.arange(side, dtype=np.float32) - 96) / 64, 0, 1)   # a wide feather
+    mask = np.tile(ramp, (side, 1))
+    plain = cv2.blendLinear(crop, under, mask, 1.0 - mask)
+    banded = two_band_blend(crop, under, mask)
+    # where the mask is 0 or 1 each side is itself
+    assert np.abs(banded[:, :80].astype(int) - under[:, :80]).max() <= 1
+    assert np.abs(banded[:, 176:].astype(int) - crop[:, 176:]).max() <= 1
+
+    def grit(image):   # fine gradient energy per column
+        g = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        return np.abs(np.diff(g, axis=1)).mean(axis=0)
+
+    sides = grit(under)[:80].mean()
+    middle = slice(120, 152)   # the feather's middle: the plain blend averages the grain away
+    assert grit(plain)[middle].mean() < 0.8 * sides
+    assert grit(banded)[middle].mean() > 0.85 * sides
+    assert grit(banded)[middle].mean() > 1.1 * grit(plain)[middle].mean()
+    # flat light (no grain) blends exactly as the plain blend does, over the whole feather
+    dark, light = np.full((side, side, 3), 60, np.uint8), np.full((side, side, 3), 200, np.uint8)
+    assert np.abs(two_band_blend(light, dark, mask).astype(int)
+                  - cv2.blendLinear(light, dark, mask, 1.0 - mask)).max() <= 1

@@ -18,12 +18,16 @@ from livecam.compositing.masks import Mask
 from livecam.frame import FrameBGR
 from livecam.geometry.align import Affine
 
+BAND_SIGMA = 1 / 64      # of the crop's side: finer than this is texture, broader is light
+BAND_STEEPNESS = 3.0     # the texture's ramp: this many times steeper than the mask's
+
 Person = tuple[npt.NDArray[np.float32], float]   # person probability map and its scale
 
 
 def paste_face(out: FrameBGR, crop: FrameBGR, mask: Mask, to_crop: Affine, *,
                match_edge: bool = False, person: Person | None = None,
-               under: FrameBGR | None = None, sure: Mask | None = None) -> None:
+               under: FrameBGR | None = None, sure: Mask | None = None,
+               bands: bool = False) -> None:
     """Paste `crop` into `out` (in place) through `mask`.
 
     Args:
@@ -38,6 +42,8 @@ def paste_face(out: FrameBGR, crop: FrameBGR, mask: Mask, to_crop: Affine, *,
         sure: Where the crop is the person for certain (the tracked face): the person map
             does not cut there, so a segmenter that misses a person (a busy or smeared
             backdrop) cannot drop the painted face.
+        bands: Blend the light over the mask's feather and the fine texture over a short
+            ramp (`two_band_blend`), for a crop whose grain differs from the frame's.
     """
     side = crop.shape[0]
     if person is not None:
@@ -56,8 +62,25 @@ def paste_face(out: FrameBGR, crop: FrameBGR, mask: Mask, to_crop: Affine, *,
                      - np.array(cv2.mean(cv2.resize(crop, small, interpolation=cv2.INTER_AREA),
                                          edge)[:3]))
             crop = cv2.add(crop, (*(float(v) for v in shift), 0.0))   # saturating
-    composite = cv2.blendLinear(crop, under, mask, 1.0 - mask)
+    composite = (two_band_blend(crop, under, mask) if bands
+                 else cv2.blendLinear(crop, under, mask, 1.0 - mask))
     _copy_back(out, composite, mask, cv2.invertAffineTransform(to_crop))
+
+
+def two_band_blend(crop: FrameBGR, under: FrameBGR, mask: Mask) -> FrameBGR:
+    """`crop` over `under` through `mask`: the light (a blur of each) blended across the
+    mask's whole feather, the fine texture switched over a short ramp at its middle.
+
+    Cross-fading two unrelated textures averages their grain away: the feather of a plain
+    blend is a smooth ring around the face. Two bands keep it as detailed as either side."""
+    side = crop.shape[0]
+    sigma = max(side * BAND_SIGMA, 0.8)
+    c, u = crop.astype(np.float32), under.astype(np.float32)
+    c_lo, u_lo = cv2.GaussianBlur(c, (0, 0), sigma), cv2.GaussianBlur(u, (0, 0), sigma)
+    m = mask[..., None]
+    steep = np.clip((m - 0.5) * BAND_STEEPNESS + 0.5, 0.0, 1.0)
+    out = u_lo + (c_lo - u_lo) * m + (u - u_lo) + ((c - c_lo) - (u - u_lo)) * steep
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
 def _person_in_crop(person: Person, to_crop: Affine, side: int) -> npt.NDArray[np.float32]:

@@ -294,7 +294,9 @@ class FaceSwapEffect:
             if found:
                 mask = mask * (1.0 - hand_mask(found, face.landmarks, aligned.to_crop,
                                                self.resolution))
-            paste_face(out, fused, mask, aligned.to_crop)
+            # the enrolled face's grain is not the camera's: two bands keep the feather as
+            # detailed as either side instead of a smooth ring
+            paste_face(out, fused, mask, aligned.to_crop, bands=True)
         return out
 
     def _fade_out(self, face_id: int, worn: int | None, view: int,
