@@ -74,12 +74,16 @@ def two_band_blend(crop: FrameBGR, under: FrameBGR, mask: Mask) -> FrameBGR:
     Cross-fading two unrelated textures averages their grain away: the feather of a plain
     blend is a smooth ring around the face. Two bands keep it as detailed as either side."""
     side = crop.shape[0]
-    sigma = max(side * BAND_SIGMA, 0.8)
-    c, u = crop.astype(np.float32), under.astype(np.float32)
-    c_lo, u_lo = cv2.GaussianBlur(c, (0, 0), sigma), cv2.GaussianBlur(u, (0, 0), sigma)
-    m = mask[..., None]
-    steep = np.clip((m - 0.5) * BAND_STEEPNESS + 0.5, 0.0, 1.0)
-    out = u_lo + (c_lo - u_lo) * m + (u - u_lo) + ((c - c_lo) - (u - u_lo)) * steep
+    under_f = under.astype(np.float32)
+    diff = cv2.subtract(crop.astype(np.float32), under_f)
+    # the light's difference is a blur of the difference (blurring is linear); it is smooth,
+    # so blurred at half size
+    half = cv2.resize(diff, (side // 2, side // 2), interpolation=cv2.INTER_AREA)
+    half = cv2.GaussianBlur(half, (0, 0), max(side * BAND_SIGMA / 2, 0.5))
+    light = cv2.resize(half, (side, side), interpolation=cv2.INTER_LINEAR)
+    steep = np.clip((mask - 0.5) * BAND_STEEPNESS + 0.5, 0.0, 1.0)
+    # under + light × mask + grain × steep, with grain = diff − light
+    out = under_f + diff * cv2.merge([steep] * 3) + light * cv2.merge([mask - steep] * 3)
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
