@@ -40,32 +40,37 @@ def head_mask(landmarks: Points, side: int) -> Mask:
     return mask * fade[:, None] * fade[None, :]
 
 
-def _fill(mask: npt.NDArray[Any], landmarks: Points, loop: tuple[int, ...], value: float,
-          scale: float = 1.0) -> None:
-    pts = landmarks[list(loop), :2].astype(np.float64)
+def fill_region(mask: npt.NDArray[Any], landmarks: Points, points: tuple[int, ...],
+                value: float, scale: float = 1.0, hull: bool = False) -> None:
+    """Fill (anti-aliased, in place) the mesh `points` scaled about their centre: as a loop,
+    or their convex hull (a brow's points are a band, not a loop)."""
+    pts = landmarks[list(points), :2].astype(np.float64)
     centre = pts.mean(axis=0)
-    pts = centre + (pts - centre) * scale
-    cv2.fillPoly(mask, [np.round(pts * 4).astype(np.int32)], value, cv2.LINE_AA, shift=2)
+    quarter = np.round((centre + (pts - centre) * scale) * 4).astype(np.int32)
+    if hull:
+        cv2.fillConvexPoly(mask, cv2.convexHull(quarter), value, cv2.LINE_AA, shift=2)
+    else:
+        cv2.fillPoly(mask, [quarter], value, cv2.LINE_AA, shift=2)
 
 
 def oval_mask(landmarks: Points, side: int, scale: float = 1.0, feather: float = 0.0) -> Mask:
     """The face oval (scaled about its centre) in crop pixels, anti-aliased, blurred by
     `feather` pixels."""
     mask = np.zeros((side, side), np.float32)
-    _fill(mask, landmarks, FACE_OVAL, 1.0, scale=scale)
+    fill_region(mask, landmarks, FACE_OVAL, 1.0, scale=scale)
     return cv2.GaussianBlur(mask, (0, 0), feather) if feather > 0 else mask
 
 
 def swap_mask(landmarks: Points, side: int, keep_mouth: bool = True) -> Mask:
     """Feathered swap region in crop pixels: the oval shrunk a little, minus an open mouth."""
     mask = np.zeros((side, side), np.float32)
-    _fill(mask, landmarks, FACE_OVAL, 1.0, scale=0.94)
+    fill_region(mask, landmarks, FACE_OVAL, 1.0, scale=0.94)
     feather = max(side / 40, 1.0)
     mask = np.clip(cv2.GaussianBlur(mask, (0, 0), feather) * 1.6 - 0.3, 0.0, 1.0)
     if keep_mouth and mouth_open_ratio(landmarks) > MOUTH_OPEN:
         # a sharp hole: the teeth and tongue are the streamer's, to the lips' inner edge
         hole = np.zeros((side, side), np.float32)
-        _fill(hole, landmarks, INNER_LIPS, 1.0, scale=1.05)
+        fill_region(hole, landmarks, INNER_LIPS, 1.0, scale=1.05)
         mask *= 1.0 - cv2.GaussianBlur(hole, (0, 0), max(side / 200, 0.5))
     return mask   # feathered inside the oval's edge, not beyond it
 
@@ -73,7 +78,7 @@ def swap_mask(landmarks: Points, side: int, keep_mouth: bool = True) -> Mask:
 def face_region(landmarks: Points, side: int, scale: float = 1.0) -> npt.NDArray[np.bool_]:
     """Inside the face oval (scaled about its centre)."""
     mask = np.zeros((side, side), np.uint8)
-    _fill(mask, landmarks, FACE_OVAL, 1, scale=scale)
+    fill_region(mask, landmarks, FACE_OVAL, 1, scale=scale)
     return mask.astype(bool)
 
 
@@ -81,14 +86,11 @@ def skin_mask(landmarks: Points, side: int) -> npt.NDArray[np.bool_]:
     """Cheeks, forehead and chin: the oval without eyes, brows and mouth, for colour and
     light statistics (a dark brow read as shadow would paint a second brow on a swap)."""
     mask = np.zeros((side, side), np.uint8)
-    _fill(mask, landmarks, FACE_OVAL, 1, scale=0.85)
+    fill_region(mask, landmarks, FACE_OVAL, 1, scale=0.85)
     for loop, scale in ((RIGHT_EYE_LOOP, 1.8), (LEFT_EYE_LOOP, 1.8), (INNER_LIPS, 1.6)):
-        _fill(mask, landmarks, loop, 0, scale=scale)
+        fill_region(mask, landmarks, loop, 0, scale=scale)
     for brow in (regions.RIGHT_BROW, regions.LEFT_BROW):
-        pts = landmarks[list(brow), :2].astype(np.float64)
-        centre = pts.mean(axis=0)
-        hull = cv2.convexHull(np.round((centre + (pts - centre) * 1.5) * 4).astype(np.int32))
-        cv2.fillConvexPoly(mask, hull, 0, cv2.LINE_AA, shift=2)
+        fill_region(mask, landmarks, brow, 0, scale=1.5, hull=True)
     return mask.astype(bool)
 
 

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from livecam.compositing.masks import Mask, swap_mask
+from livecam.compositing.masks import Mask, fill_region, swap_mask
 from livecam.frame import FrameBGR, Points
 from livecam.geometry.mesh_warp import warp_mesh
 from livecam.tracking import mesh_regions as regions
@@ -31,12 +31,9 @@ BOTTOM_LIDS = (145, 374)
 def _feature_holes(landmarks: Points, side: int) -> npt.NDArray[np.bool_]:
     """The eyes and brows, enlarged: dark by nature, never hair to cut out."""
     holes = np.zeros((side, side), np.uint8)
-    for loop, scale in ((regions.RIGHT_EYE_LOOP, 1.5), (regions.LEFT_EYE_LOOP, 1.5),
-                        (regions.RIGHT_BROW, 1.4), (regions.LEFT_BROW, 1.4)):
-        pts = landmarks[list(loop), :2].astype(np.float64)
-        centre = pts.mean(axis=0)
-        hull = cv2.convexHull(np.round((centre + (pts - centre) * scale) * 4).astype(np.int32))
-        cv2.fillConvexPoly(holes, hull, 1, cv2.LINE_AA, shift=2)
+    for points, scale in ((regions.RIGHT_EYE_LOOP, 1.5), (regions.LEFT_EYE_LOOP, 1.5),
+                          (regions.RIGHT_BROW, 1.4), (regions.LEFT_BROW, 1.4)):
+        fill_region(holes, landmarks, points, 1, scale=scale, hull=True)
     return holes > 0
 
 
@@ -60,12 +57,10 @@ def hair_cover(image: FrameBGR, landmarks: Points) -> Mask | None:
     region[int(landmarks[list(BOTTOM_LIDS), 1].max()):] = False
     region &= ~_feature_holes(landmarks, side)
     edge = region & ~cv2.erode(region.view(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats((region & (off > 1.0))
-                                                               .view(np.uint8))
-    big = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] > MIN_AREA * side * side)
-    touching = np.unique(labels[edge])
-    blobs = [k for k in big if k != 0 and k in touching]
-    if not blobs:
+    _, labels, stats, _ = cv2.connectedComponentsWithStats((region & (off > 1.0)).view(np.uint8))
+    big = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] > MIN_AREA * side * side) + 1   # 0: none
+    blobs = np.intersect1d(big, labels[edge])   # hair comes in from the face's edge
+    if not len(blobs):
         return None
     found = np.isin(labels, blobs).astype(np.float32)
     return np.clip(cv2.GaussianBlur(found, (0, 0), side * GROW) * 2.0, 0.0, 1.0)

@@ -10,8 +10,8 @@ import numpy as np
 import numpy.typing as npt
 
 from livecam.compositing.masks import Mask, skin_mask
-from livecam.swap.cover import hair_cover
 from livecam.frame import FrameBGR, Points
+from livecam.swap.cover import hair_cover
 from livecam.swap.faces_store import EnrolledFace, FaceView
 from livecam.swap.interiors import iris_chroma
 from livecam.swap.relight import Light, photo_light
